@@ -1,0 +1,3 @@
+from retrotrack.cli import main
+
+main()

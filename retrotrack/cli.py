@@ -1,0 +1,121 @@
+"""The `retrotrack` command: a thin layer that parses options and calls the library."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from retrotrack import __version__
+from retrotrack.errors import RetrotrackError
+
+
+def _fail_cleanly(func):
+    """Turn the library's one error class into a one-line message and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except RetrotrackError as exc:
+            click.echo(f"retrotrack: error: {exc.message}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _warn(file: str, warnings: list[str]) -> None:
+    name = Path(file).name
+    for w in warnings:
+        click.echo(f"retrotrack: warning: {name}: {w}", err=True)
+
+
+def _hms(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _dump_json(doc: dict) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="retrotrack")
+def cli() -> None:
+    """Backward (retro) running: analyse watch exports, time club races, publish results."""
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "json_out", metavar="PATH|-", help="Write the analysis as JSON to PATH, or to stdout with -.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML report to PATH.")
+@click.option("--split-m", type=click.FloatRange(min=1.0), default=1000.0, show_default=True, help="Split distance in metres (1609.344 for miles).")
+@_fail_cleanly
+def analyze(file: Path, json_out: str | None, html_out: Path | None, split_m: float) -> None:
+    """Split one watch export (FIT or GPX) into backward, forward and stopped running."""
+    from retrotrack.analysis import analysis_to_dict, analyze_file
+    from retrotrack.atomic import write_atomic
+
+    analysis = analyze_file(file, split_m=split_m)
+    _warn(str(file), analysis.warnings)
+    doc = analysis_to_dict(analysis)
+    if json_out == "-":
+        click.echo(_dump_json(doc), nl=False)
+    elif json_out:
+        write_atomic(Path(json_out), _dump_json(doc))
+    if html_out:
+        from retrotrack.render import render_activity_report
+
+        write_atomic(html_out, render_activity_report(analysis))
+    if not json_out and not html_out:
+        s = analysis.summary
+        click.echo(f"{Path(file).name}: {s.distance_m / 1000:.2f} km in {_hms(s.elapsed_s)} (moving {_hms(s.moving_s)})")
+        for name in ("backward", "forward", "unknown"):
+            part = getattr(s, name)
+            if part.time_s > 0:
+                click.echo(f"  {name:8s} {part.distance_m / 1000:6.2f} km  {_hms(part.time_s):>8s}")
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("site"), show_default=True, help="Folder for index.html, results.json, results.csv and runner pages.")
+@click.option("--times", "times_file", type=click.Path(dir_okay=False, path_type=Path), help="A timing system's CSV export (bib and time columns) to merge in.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Tracks read in parallel (default: one per core).")
+@click.option("--generated-at", default=None, help="A timestamp to print on the pages (default: none, so outputs are reproducible).")
+@_fail_cleanly
+def race(config: Path, out_dir: Path, times_file: Path | None, jobs: int | None, generated_at: str | None) -> None:
+    """Time a race from a CONFIG.toml and its entries; write results pages, JSON and CSV."""
+    from retrotrack.race import run_race, write_race_outputs
+
+    progress = None
+    bar = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=1, label="Reading tracks", file=sys.stderr)
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+    try:
+        result = run_race(config, times_path=times_file, jobs=jobs, progress=progress)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    for runner in result.results:
+        if runner.warnings and runner.track:
+            _warn(runner.track, runner.warnings)
+    for w in result.warnings:
+        click.echo(f"retrotrack: warning: {w}", err=True)
+    write_race_outputs(result, out_dir, generated_at=generated_at)
+    click.echo(f"{result.race.name}: {result.finishers} finished of {len(result.results)} entries; results in {out_dir}/index.html")
+
+
+def main() -> None:
+    cli(prog_name="retrotrack")

@@ -1,0 +1,94 @@
+"""Moving versus stopped, per interval between records.
+
+An interval is stopped when the watch's timer was paused over it, or when the
+runner's speed, averaged over a few seconds, stays below a slow walk for at
+least `MIN_STOP_S`. Speed is taken from cumulative distance (the device's, or
+the positions'), which is steadier than instantaneous speed fields.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrotrack.model import Activity
+
+STOP_SPEED_MPS = 0.5
+"""Below this (well under a slow backward walk, ~0.8 m/s) the runner is standing."""
+MIN_STOP_S = 3.0
+"""A slow-down shorter than this (a turn, a lap button) is not a stop."""
+SPEED_WINDOW_S = 5.0
+MOVING_CADENCE_SPM = 60.0
+"""Steps at this rate or more mean the runner is moving even where speed is unclear."""
+
+
+def window_speed_mps(activity: Activity, window_s: float = SPEED_WINDOW_S) -> np.ndarray:
+    """Speed over each interval from distance gained across a centred window; NaN if unknown."""
+    t = activity.t_s
+    n = t.size
+    if n < 2:
+        return np.zeros(0)
+    mid = 0.5 * (t[:-1] + t[1:])
+    dist = activity.distance_m
+    if np.isfinite(dist).sum() >= 2 and np.nanmax(dist) > 0:
+        ok = np.isfinite(dist)
+        lo = np.interp(mid - window_s / 2, t[ok], dist[ok])
+        hi = np.interp(mid + window_s / 2, t[ok], dist[ok])
+        span = np.minimum(mid + window_s / 2, t[-1]) - np.maximum(mid - window_s / 2, t[0])
+        span = np.maximum(span, t[1:] - t[:-1])
+        speed = (hi - lo) / np.maximum(span, 1e-9)
+        # A long gap: the average over the gap itself is what we know.
+        dt = t[1:] - t[:-1]
+        gap = dt > window_s
+        if gap.any():
+            speed[gap] = (dist[1:][gap] - dist[:-1][gap]) / dt[gap]
+        return speed
+    spd = activity.speed_mps
+    if np.isfinite(spd).any():
+        return 0.5 * (spd[:-1] + spd[1:])
+    return np.full(n - 1, np.nan)
+
+
+def in_spans(t_mid: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
+    """Whether each time lies inside any of the (start, end) spans."""
+    out = np.zeros(t_mid.shape, dtype=bool)
+    for start, end in spans:
+        out |= (t_mid > start) & (t_mid < end)
+    return out
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of the True runs in a boolean array."""
+    if mask.size == 0:
+        return []
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    stops = np.flatnonzero(edges == -1)
+    return list(zip(starts.tolist(), stops.tolist()))
+
+
+def stopped_intervals(activity: Activity) -> np.ndarray:
+    """Boolean per interval (length n - 1): True where the runner was stopped."""
+    t = activity.t_s
+    n = t.size
+    if n < 2:
+        return np.zeros(0, dtype=bool)
+    mid = 0.5 * (t[:-1] + t[1:])
+    dt = t[1:] - t[:-1]
+    speed = window_speed_mps(activity)
+    cad = activity.cadence_spm
+    cad_mid = 0.5 * (cad[:-1] + cad[1:]) if cad.size else np.full(n - 1, np.nan)
+    stepping = np.isfinite(cad_mid) & (cad_mid >= MOVING_CADENCE_SPM)
+    slow = np.isfinite(speed) & (speed < STOP_SPEED_MPS) & ~stepping
+    if not np.isfinite(speed).any() and np.isfinite(cad_mid).any():
+        slow = np.isfinite(cad_mid) & (cad_mid < MOVING_CADENCE_SPM / 2)
+    stopped = np.zeros(n - 1, dtype=bool)
+    for start, stop in _runs(slow):
+        if t[stop] - t[start] >= MIN_STOP_S:
+            stopped[start:stop] = True
+    stopped |= in_spans(mid, activity.pauses)
+    # An interval that is itself a long recording gap with little progress is a pause.
+    dist = activity.distance_m
+    if np.isfinite(dist).all():
+        gap_speed = (dist[1:] - dist[:-1]) / np.maximum(dt, 1e-9)
+        stopped |= (dt >= 30.0) & (gap_speed < STOP_SPEED_MPS)
+    return stopped

@@ -1,0 +1,1 @@
+"""Race timing. (Being written.)"""

@@ -1,0 +1,107 @@
+"""The plain data a race produces: what results.json, results.csv and the pages are made from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+STATUSES = ("finished", "dq", "dnf", "dns", "error")
+DIRECTION_CHECKS = ("pass", "fail", "unverified")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A line across the course, perpendicular to the runners' travel `bearing_deg`."""
+
+    name: str
+    lat_deg: float
+    lon_deg: float
+    bearing_deg: float
+    width_m: float
+
+
+@dataclass
+class RaceInfo:
+    name: str
+    date: str
+    distance_m: float
+    gun_time: datetime
+    timing: str = "chip"
+    direction: str = "backward"
+    min_backward_fraction: float = 0.9
+    venue: str | None = None
+    start: Gate | None = None
+    finish: Gate | None = None
+    finish_crossings: int = 1
+    checkpoints: list[Gate] = field(default_factory=list)
+
+
+@dataclass
+class SplitTime:
+    """Time since the runner's start at a counted gate crossing."""
+
+    name: str
+    elapsed_s: float
+    split_s: float
+    distance_m: float | None = None
+    """Race distance at this split where the course defines it (laps of a known length)."""
+
+
+@dataclass
+class RunnerTrace:
+    """A runner's track over their race, for maps and charts on the runner page.
+
+    Arrays are sampled at the track's records from the runner's start (or the gun)
+    to their finish (or the end of the track). `direction` holds Direction codes
+    per interval (length n - 1).
+    """
+
+    t_s: np.ndarray
+    """Seconds since the runner's start."""
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    speed_mps: np.ndarray
+    cadence_spm: np.ndarray
+    direction: np.ndarray
+
+
+@dataclass
+class RunnerResult:
+    bib: str
+    name: str
+    sex: str
+    birth_year: int | None
+    category: str
+    club: str
+    status: str
+    reason: str | None = None
+    time_s: float | None = None
+    place: int | None = None
+    category_place: int | None = None
+    backward_fraction: float | None = None
+    direction_check: str = "unverified"
+    splits: list[SplitTime] = field(default_factory=list)
+    review: str | None = None
+    """Why officials should look at this result (e.g. faster than the world best), or None."""
+    time_source: str | None = None
+    """"gps", "hand" (the entries' time column) or "import" (--times)."""
+    track: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    trace: RunnerTrace | None = None
+
+
+@dataclass
+class RaceResult:
+    race: RaceInfo
+    results: list[RunnerResult]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def starters(self) -> int:
+        return sum(1 for r in self.results if r.status not in ("dns",))
+
+    @property
+    def finishers(self) -> int:
+        return sum(1 for r in self.results if r.status == "finished")

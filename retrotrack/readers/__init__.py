@@ -1,0 +1,1 @@
+"""Readers turn watch exports into Activity objects. (Being written: see hookspecs.)"""
