@@ -36,6 +36,8 @@ class RaceInfo:
     finish: Gate | None = None
     finish_crossings: int = 1
     checkpoints: list[Gate] = field(default_factory=list)
+    lap_m: float | None = None
+    """Length of one lap where the finish is crossed more than once (optional `[course] lap_m`): gives lap splits a distance."""
 
 
 @dataclass
@@ -90,6 +92,8 @@ class RunnerResult:
     track: str | None = None
     warnings: list[str] = field(default_factory=list)
     trace: RunnerTrace | None = None
+    start_s: float | None = None
+    """The runner's start in seconds after the gun (0 for gun timing), when their track shows it."""
 
 
 @dataclass

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Race timing benchmark: accuracy against simulated truth, status accuracy, and wall time.
+
+    .venv/bin/python benchmarks/bench_race.py [--quick] [--jobs N]
+
+Simulates races with retrotrack.simulate.race (1 Hz fixes, 2-5 m correlated GPS
+error with 20-120 s correlation time, warm-ups and cool-downs, cheats, DNFs,
+DNSs, damaged files), writes them as FIT and GPX files with an entries CSV and
+a config, runs `run_race` + `write_race_outputs` on each, and prints:
+
+- time_s error (official time minus the true time, GPS-timed finishers) and
+  finish-crossing error: median and 95th percentile of the absolute error;
+- status accuracy against the simulated truth (finished, dq, dnf, dns, error);
+- wall time of a 150-runner race end to end (run_race + write_race_outputs).
+
+Targets: median <= 0.4 s, p95 <= 1.2 s, statuses exact, 150 runners <= 15 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from retrotrack.race import run_race, write_race_outputs  # noqa: E402
+from retrotrack.race.trackconfig import StandardTrack  # noqa: E402
+from retrotrack.simulate.race import road_loop_course, simulate_race, track_course, utc, write_race_folder  # noqa: E402
+
+TRACK = StandardTrack(53.3051, -6.2182, 352.0)
+GUN = utc(2026, 6, 14, 9, 0)
+
+
+def races(quick: bool):
+    n = 20 if quick else 50
+    return [
+        ("track 100 m (gun)", track_course(TRACK, 100, GUN), 8, 11),
+        ("track 400 m (gun)", track_course(TRACK, 400, GUN), 8, 12),
+        ("track 1500 m (chip)", track_course(TRACK, 1500, GUN), n, 13),
+        ("track 5000 m (chip)", track_course(TRACK, 5000, GUN), n, 14),
+        ("road loop 5 km (chip)", road_loop_course(53.3032, -6.2101, 5000.0, GUN, lap_m=1000.0), n, 15),
+        ("road loop 3 km (gun)", road_loop_course(53.3032, -6.2101, 3000.0, GUN, lap_m=1000.0, timing="gun"), n, 16),
+    ]
+
+
+def evaluate(result, truth: dict) -> dict:
+    time_err, fin_err, statuses = [], [], []
+    for r in result.results:
+        tr = truth[r.bib]
+        statuses.append((tr["status"], r.status, r.bib, tr["kind"], r.reason))
+        if r.status == "finished" and r.time_source == "gps" and tr["time_s"] is not None:
+            time_err.append(r.time_s - tr["time_s"])
+            if r.start_s is not None and tr["finish_s"] is not None:
+                fin_err.append(r.start_s + r.time_s - tr["finish_s"])
+    return {"time_err": time_err, "fin_err": fin_err, "statuses": statuses}
+
+
+def fmt(errs) -> str:
+    if not errs:
+        return "n=0"
+    e = np.abs(np.asarray(errs))
+    return f"median {np.median(e):.2f} s  p95 {np.percentile(e, 95):.2f} s  max {e.max():.2f} s  (n={e.size})"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer runners per race")
+    ap.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    ap.add_argument("--keep", help="keep the simulated race folders here")
+    a = ap.parse_args()
+    all_err, all_fin, all_status = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(a.keep or tmp)
+        for i, (label, course, n, seed) in enumerate(races(a.quick)):
+            folder = base / f"race{i}"
+            runners = simulate_race(course, n, seed=seed)
+            truth = write_race_folder(course, runners, folder)
+            result = run_race(folder / "race.toml", jobs=a.jobs)
+            write_race_outputs(result, folder / "out")
+            ev = evaluate(result, truth)
+            ok = sum(1 for want, got, *_ in ev["statuses"] if want == got)
+            print(f"{label:24s} time_s error {fmt(ev['time_err'])}; statuses {ok}/{len(ev['statuses'])}")
+            print(f"{'':24s} finish crossing error {fmt(ev['fin_err'])}")
+            for want, got, bib, kind, reason in ev["statuses"]:
+                if want != got:
+                    print(f"    bib {bib} ({kind}): expected {want}, got {got}: {reason}")
+            all_err += ev["time_err"]
+            all_fin += ev["fin_err"]
+            all_status += ev["statuses"]
+        ok = sum(1 for want, got, *_ in all_status if want == got)
+        print(f"{'ALL':24s} time_s error {fmt(all_err)}; statuses {ok}/{len(all_status)}")
+        print(f"{'':24s} finish crossing error {fmt(all_fin)}")
+
+        # Wall time: 150 runners, 5000 m on the track, end to end.
+        course = track_course(TRACK, 5000, GUN)
+        folder = base / "race150"
+        truth = write_race_folder(course, simulate_race(course, 150, seed=99), folder)
+        t0 = time.perf_counter()
+        result = run_race(folder / "race.toml", jobs=a.jobs)
+        write_race_outputs(result, folder / "out")
+        wall = time.perf_counter() - t0
+        ev = evaluate(result, truth)
+        ok = sum(1 for want, got, *_ in ev["statuses"] if want == got)
+        print(f"150 runners, 5000 m: wall {wall:.1f} s end to end on {a.jobs or os.cpu_count()} workers; "
+              f"time_s error {fmt(ev['time_err'])}; statuses {ok}/{len(ev['statuses'])}")
+        doc = {"median_s": float(np.median(np.abs(all_err))) if all_err else None,
+               "p95_s": float(np.percentile(np.abs(all_err), 95)) if all_err else None,
+               "status_exact": ok == len(ev["statuses"]), "wall_150_s": wall}
+        print(json.dumps(doc))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

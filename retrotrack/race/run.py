@@ -1,0 +1,159 @@
+"""Run a race end to end: config and entries in, every runner timed (in parallel), results out.
+
+Tracks are read and timed in worker processes (one per core by default); each
+worker returns plain data. A track that is missing, unreadable or makes a
+worker fail gives that runner status `error` with the reason; it never stops
+the race.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from datetime import datetime
+from pathlib import Path
+
+from retrotrack.atomic import write_atomic
+from retrotrack.errors import RetrotrackError
+from retrotrack.race.config import load_race_config
+from retrotrack.race.entries import Entry, read_entries
+from retrotrack.race.model import RaceInfo, RaceResult
+from retrotrack.race.results import OfficialTime, assign_places, build_result, results_to_csv, results_to_dict
+from retrotrack.race.times_import import read_times
+from retrotrack.race.timing import RunnerTiming, time_activity
+
+Progress = Callable[[int, int], None]
+
+
+def time_track(track: str, race: RaceInfo) -> tuple[RunnerTiming | None, str | None, list[str]]:
+    """Read and time one track: (timing, error reason, reader warnings). Never raises."""
+    name = Path(track).name
+    try:
+        from retrotrack.readers import read_activity
+
+        activity = read_activity(track)
+    except RetrotrackError as exc:
+        return None, f"track {name} cannot be read: {exc.problem}", []
+    except Exception as exc:  # a reader bug must not stop the race
+        return None, f"track {name} cannot be read ({type(exc).__name__}: {exc})", []
+    try:
+        timing = time_activity(activity, race)
+    except Exception as exc:
+        return None, f"track {name} could not be timed ({type(exc).__name__}: {exc})", list(activity.warnings)
+    return timing, None, list(activity.warnings)
+
+
+def _official_times(entries: list[Entry], times_path, warnings: list[str]) -> dict[str, OfficialTime]:
+    official: dict[str, OfficialTime] = {}
+    for e in entries:
+        if e.time_s is not None or e.time_status is not None:
+            official[e.bib] = OfficialTime(e.time_s, e.time_status, "hand")
+    if times_path is not None:
+        imported, warns = read_times(times_path)
+        warnings.extend(warns)
+        bibs = {e.bib for e in entries}
+        for it in imported:
+            if it.bib not in bibs:
+                warnings.append(f"{Path(times_path).name}: line {it.line}: bib {it.bib} is not in the entries, ignored")
+                continue
+            old = official.get(it.bib)
+            if old is not None and old.time_s is not None and it.time_s is not None and abs(old.time_s - it.time_s) > 0.5:
+                warnings.append(f"bib {it.bib}: the imported time replaces the entries' time {old.time_s:g} s")
+            official[it.bib] = OfficialTime(it.time_s, it.status, "import")
+    return official
+
+
+def run_race(config_path, times_path=None, jobs: int | None = None, progress: Progress | None = None) -> RaceResult:
+    """Time every runner of the race described by `config_path` (ConfigError for organiser mistakes)."""
+    cfg = load_race_config(config_path)
+    race = cfg.race
+    entries = read_entries(cfg.entries_path, int(race.date[:4]), cfg.race_dir)
+    warnings = list(cfg.warnings)
+    official = _official_times(entries, times_path, warnings)
+
+    outcomes: dict[str, tuple[RunnerTiming | None, str | None, list[str]]] = {}
+    todo: list[Entry] = []
+    for e in entries:
+        if e.track is None:
+            continue
+        if e.track_problem:
+            outcomes[e.bib] = (None, e.track_problem, [])
+        elif not e.track.exists():
+            outcomes[e.bib] = (None, f"track {e.track_text} is missing", [])
+        else:
+            todo.append(e)
+    total = len(todo)
+    done = 0
+    if progress:
+        progress(0, total)
+    workers = max(1, min(jobs or os.cpu_count() or 1, total))
+    if workers == 1 or total < 4:
+        for e in todo:
+            outcomes[e.bib] = time_track(str(e.track), race)
+            done += 1
+            if progress:
+                progress(done, total)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(time_track, str(e.track), race): e for e in todo}
+            for fut in as_completed(futures):
+                e = futures[fut]
+                try:
+                    outcomes[e.bib] = fut.result()
+                except Exception as exc:  # a worker that died (memory, a crash in a library)
+                    outcomes[e.bib] = (None, f"track {e.track_text} could not be analysed ({type(exc).__name__})", [])
+                done += 1
+                if progress:
+                    progress(done, total)
+
+    results = []
+    for e in entries:
+        timing, err, reader_warnings = outcomes.get(e.bib, (None, None, []))
+        r = build_result(e, race, timing, err, official.get(e.bib))
+        r.warnings = list(reader_warnings) + r.warnings
+        results.append(r)
+    return RaceResult(race=race, results=assign_places(results), warnings=warnings)
+
+
+def _dump_json(doc: dict) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _fallback_index(result: RaceResult) -> str:
+    """A bare results page, used only while retrotrack.render has no race pages."""
+    from html import escape
+
+    rows = "\n".join(
+        f"<tr><td>{r.place or ''}</td><td>{escape(r.bib)}</td><td>{escape(r.name)}</td>"
+        f"<td>{escape(r.status)}</td><td>{'' if r.time_s is None else f'{r.time_s:.1f}'}</td></tr>"
+        for r in result.results
+    )
+    return (f"<!doctype html><meta charset=utf-8><title>{escape(result.race.name)}</title>"
+            f"<h1>{escape(result.race.name)}</h1><table><tr><th>Place<th>Bib<th>Name<th>Status<th>Time</tr>\n{rows}\n</table>\n")
+
+
+def write_race_outputs(result: RaceResult, out_dir, generated_at: str | datetime | None = None) -> list[Path]:
+    """Write results.json, results.csv and the pages (index.html, runners/<bib>.html) into `out_dir`."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    p = out / "results.json"
+    write_atomic(p, _dump_json(results_to_dict(result)))
+    written.append(p)
+    p = out / "results.csv"
+    write_atomic(p, results_to_csv(result))
+    written.append(p)
+    try:
+        from retrotrack.render import write_race_pages
+    except ImportError:
+        write_race_pages = None
+    if write_race_pages is not None:
+        pages = write_race_pages(result, out, generated_at=generated_at)
+        written += [Path(x) for x in (pages or [])]
+    else:
+        p = out / "index.html"
+        write_atomic(p, _fallback_index(result))
+        written.append(p)
+    return written

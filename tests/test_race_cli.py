@@ -1,0 +1,101 @@
+"""`retrotrack race` and `retrotrack track-config` end to end, with click's CliRunner."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from retrotrack.cli import cli
+from retrotrack.race.trackconfig import StandardTrack
+from retrotrack.simulate.race import simulate_race, track_course, utc, write_race_folder
+
+KINDS = ["finish", "finish", "error", "dnf", "hand", "nowatch", "dns", "finish"]
+
+
+@pytest.fixture(scope="module")
+def race_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("race")
+    course = track_course(StandardTrack(53.3051, -6.2182, 352.0), 800, utc(2026, 6, 14, 9, 0))
+    runners = simulate_race(course, len(KINDS), seed=7, kinds=KINDS, warmup_s=(60.0, 90.0))
+    write_race_folder(course, runners, folder)
+    return folder
+
+
+def truth(folder):
+    return json.loads((folder / "truth.json").read_text())
+
+
+def test_race_with_a_corrupt_and_a_missing_file(race_dir, tmp_path):
+    folder = tmp_path / "r"
+    shutil.copytree(race_dir, folder)
+    (folder / "tracks" / "101.fit").write_bytes(b"this is not a FIT file at all")
+    (folder / "tracks" / "108.fit").unlink(missing_ok=True)
+    (folder / "tracks" / "108.gpx").unlink(missing_ok=True)
+    out = tmp_path / "site"
+    res = CliRunner().invoke(cli, ["race", str(folder / "race.toml"), "--out", str(out), "--jobs", "2"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "results.json").read_text())
+    by = {r["bib"]: r for r in doc["results"]}
+    assert len(by) == len(KINDS)
+    assert by["101"]["status"] == "error" and "cannot be read" in by["101"]["reason"]
+    assert by["108"]["status"] == "error" and "missing" in by["108"]["reason"]
+    assert by["103"]["status"] == "error"  # cut off mid-race
+    assert by["104"]["status"] == "dnf"
+    assert by["107"]["status"] == "dns" and by["107"]["reason"] == "no track and no time"
+    assert by["106"]["status"] == "finished" and by["106"]["time_source"] == "hand" and by["106"]["splits"] == []
+    assert by["105"]["time_source"] == "hand"
+    t = truth(folder)
+    assert by["102"]["status"] in ("finished", "dq")
+    if by["102"]["status"] == "finished":
+        assert abs(by["102"]["time_s"] - t["102"]["time_s"]) < 3.0
+    for f in ("index.html", "results.json", "results.csv"):
+        assert (out / f).is_file()
+
+
+def test_outputs_are_reproducible(race_dir, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        res = CliRunner().invoke(cli, ["race", str(race_dir / "race.toml"), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+    for f in ("results.json", "results.csv"):
+        assert (a / f).read_bytes() == (b / f).read_bytes()
+
+
+def test_times_import(race_dir, tmp_path):
+    times = tmp_path / "times.csv"
+    times.write_text("Pos,Bib#,Name,Chip Time\n1,102,X,2:05.40\n2,104,Y,DNF\n3,999,Z,2:10.00\n", encoding="utf-8")
+    out = tmp_path / "site"
+    res = CliRunner().invoke(cli, ["race", str(race_dir / "race.toml"), "--out", str(out), "--times", str(times)])
+    assert res.exit_code == 0, res.output
+    assert "bib 999 is not in the entries" in res.output
+    by = {r["bib"]: r for r in json.loads((out / "results.json").read_text())["results"]}
+    assert by["102"]["time_source"] == "import"
+    assert by["102"]["status"] == "dq" or by["102"]["time_s"] == 125.4
+    assert by["104"]["status"] == "dnf" and "timing system" in by["104"]["reason"]
+
+
+def test_config_errors_exit_1_with_one_line(race_dir, tmp_path):
+    folder = tmp_path / "bad"
+    shutil.copytree(race_dir, folder)
+    entries = folder / "entries.csv"
+    lines = entries.read_text().splitlines()
+    lines.append(lines[1])  # a duplicate bib
+    entries.write_text("\n".join(lines) + "\n")
+    res = CliRunner().invoke(cli, ["race", str(folder / "race.toml"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "duplicate bib" in res.output and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_track_config_command(tmp_path):
+    out = tmp_path / "r.toml"
+    res = CliRunner().invoke(cli, ["track-config", "--finish", "53.3051,-6.2182", "--bearing", "352",
+                                   "--distance", "5000", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text()
+    assert "finish_crossings = 13" in text and 'timing = "chip"' in text
+    res = CliRunner().invoke(cli, ["track-config", "--finish", "53.3051,-6.2182", "--bearing", "352", "--distance", "200"])
+    assert res.exit_code == 0 and 'timing = "gun"' in res.output and "\nstart " not in res.output
+    res = CliRunner().invoke(cli, ["track-config", "--finish", "x", "--bearing", "352", "--distance", "200"])
+    assert res.exit_code == 1 and "--finish" in res.output

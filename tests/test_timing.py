@@ -1,0 +1,209 @@
+"""One runner's race from a track: chip and gun starts, the before-the-gun rule, counted crossings, statuses."""
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from retrotrack.direction import DirectionTrack
+from retrotrack.geo import LocalProjection
+from retrotrack.model import Activity, Direction, empty_channels
+from retrotrack.race.model import Gate, RaceInfo
+from retrotrack.race.timing import fmt_clock, time_activity
+
+GUN = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
+PROJ = LocalProjection(53.34, -6.26)
+
+
+def gate(name, x, bearing=90.0, width=30.0, y=0.0):
+    lat, lon = PROJ.to_latlon(x, y)
+    return Gate(name, float(lat), float(lon), bearing, width)
+
+
+def race(**kw):
+    args = dict(name="Test", date="2026-06-14", distance_m=400.0, gun_time=GUN, timing="chip",
+                start=gate("start", 0.0), finish=gate("finish", 400.0))
+    args.update(kw)
+    return RaceInfo(**args)
+
+
+def activity(t_gun, x, y=None, *, warnings=(), fmt="sim"):
+    """An activity from positions (metres on the local frame) at times since the gun."""
+    t_gun = np.asarray(t_gun, dtype=float)
+    x = np.asarray(x, dtype=float)
+    y = np.zeros_like(x) if y is None else np.asarray(y, dtype=float)
+    n = t_gun.size
+    ch = empty_channels(n)
+    lat, lon = PROJ.to_latlon(x, y)
+    ch["lat_deg"], ch["lon_deg"] = lat, lon
+    step = np.hypot(np.diff(x), np.diff(y))
+    ch["distance_m"] = np.concatenate(([0.0], np.cumsum(step)))
+    sp = np.concatenate(([0.0], step / np.diff(t_gun)))
+    ch["speed_mps"] = sp
+    ch["cadence_spm"] = np.where(sp > 0.5, 180.0, 0.0)
+    return Activity(file="t.fit", format=fmt, start_time=GUN + timedelta(seconds=float(t_gun[0])),
+                    t_s=t_gun - t_gun[0], warnings=list(warnings), **ch)
+
+
+def labels(act, direction=Direction.BACKWARD, forward_between=None):
+    sp = act.speed_mps[1:]
+    d = np.where(sp > 0.5, direction, Direction.STOPPED).astype(np.uint8)
+    if forward_between is not None:
+        t = act.t_s[:-1] + (act.start_time - GUN).total_seconds()
+        d[(t >= forward_between[0]) & (t < forward_between[1]) & (sp > 0.5)] = Direction.FORWARD
+    return DirectionTrack(d, np.ones(d.size), "test")
+
+
+def run_line(v=4.0, x_stand=-2.0, t_go=0.0, until=None, warmup=True, cooldown=True, t_first=-60.0):
+    """Stand at x_stand from t_first, run at v from t_go; optional warm-up before and cool-down after."""
+    t = np.arange(t_first, (until or 130.0) + 0.5, 1.0)
+    x = np.where(t <= t_go, x_stand, x_stand + v * (t - t_go))
+    if warmup:
+        # A warm-up stride across both lines before the gun, then walking back to the start.
+        w = (t >= -55) & (t < -45)
+        x = np.where(w, -10 + 45 * (t + 55) / 10, x)
+    if cooldown:
+        fin = t_go + (400 - x_stand) / v
+        x = np.where(t > fin + 10, x_stand + v * (fin + 10 - t_go) + 1.0 * (t - fin - 10), x)
+    return t, x
+
+
+def test_chip_start_at_own_crossing_after_gun():
+    t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0)  # crosses the start at 5.0 and the finish at 105.0
+    act = activity(t, x)
+    r = time_activity(act, race(), labels(act))
+    assert r.status == "finished"
+    assert r.start_method == "crossing"
+    assert r.start_s == pytest.approx(5.0, abs=0.05)
+    assert r.finish_s == pytest.approx(105.0, abs=0.05)
+    assert r.time_s == pytest.approx(100.0, abs=0.1)
+    assert r.splits[-1].name == "finish" and r.splits[-1].elapsed_s == pytest.approx(r.time_s)
+
+
+def test_gun_timing_starts_at_the_gun():
+    t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0)
+    act = activity(t, x)
+    r = time_activity(act, race(timing="gun", start=None), labels(act))
+    assert r.start_s == 0.0 and r.start_method == "gun"
+    assert r.time_s == pytest.approx(105.0, abs=0.05)
+
+
+def test_gps_across_the_line_at_the_gun_starts_on_moving_off():
+    # Standing 3 m past the start line (GPS error), sets off 1.5 s after the gun.
+    t = np.arange(-30.0, 130.5, 1.0)
+    go = 1.5
+    x = np.where(t <= go, 3.0, 3.0 + 4.0 * (t - go))
+    act = activity(t, x)
+    r = time_activity(act, race(), labels(act))
+    assert r.status == "finished"
+    assert r.start_method == "moving"
+    assert 1.0 <= r.start_s <= 2.0
+    assert r.start_s >= 0.0
+
+
+def test_chip_time_never_starts_before_the_gun():
+    # Already jogging across the line as the gun goes (a false start in the GPS).
+    t = np.arange(-30.0, 130.5, 1.0)
+    x = np.where(t <= -0.5, -4.0, -4.0 + 4.0 * (t + 0.5))  # crosses at +0.5
+    act = activity(t, x)
+    r = time_activity(act, race(), labels(act))
+    assert r.start_s >= 0.0
+
+
+def test_warm_up_and_cool_down_crossings_do_not_count():
+    t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0, warmup=True, cooldown=True, until=300)
+    act = activity(t, x)
+    r = time_activity(act, race(), labels(act))
+    assert r.finish_s == pytest.approx(105.0, abs=0.05)
+    assert [s.name for s in r.splits] == ["finish"]
+
+
+def test_finish_crossings_skip_the_first_50_m():
+    # A 3-lap race on a 100 m circle whose start and finish share one line.
+    R = 100 / (2 * np.pi)
+    t = np.arange(-20.0, 120.0, 1.0)
+    v = 4.0
+    s = np.where(t <= 0, -0.5, -0.5 + v * t)
+    th = s / R
+    x = R * np.sin(th)
+    y = R - R * np.cos(th)
+    act = activity(t, x, y)
+    rc = race(distance_m=300.0, start=gate("start", 0.0, width=10), finish=gate("finish", 0.0, width=10),
+              finish_crossings=3, lap_m=100.0)
+    r = time_activity(act, rc, labels(act))
+    assert r.status == "finished"
+    assert [sp.name for sp in r.splits] == ["lap 1", "lap 2", "finish"]
+    assert r.time_s == pytest.approx(75.0, abs=0.3)
+    assert r.splits[0].elapsed_s == pytest.approx(25.0, abs=0.3)
+    assert r.splits[0].distance_m == pytest.approx(100.0)
+
+
+def test_checkpoint_on_each_lap():
+    R = 100 / (2 * np.pi)
+    t = np.arange(-20.0, 120.0, 1.0)
+    s = np.where(t <= 0, -0.5, -0.5 + 4.0 * t)
+    th = s / R
+    x, y = R * np.sin(th), R - R * np.cos(th)
+    act = activity(t, x, y)
+    top = gate("top", 0.0, bearing=270.0, width=10, y=2 * R)
+    rc = race(distance_m=300.0, start=gate("start", 0.0, width=10), finish=gate("finish", 0.0, width=10),
+              finish_crossings=3, checkpoints=[top])
+    r = time_activity(act, rc, labels(act))
+    names = [sp.name for sp in r.splits]
+    assert names == ["top (1)", "lap 1", "top (2)", "lap 2", "top (3)", "finish"]
+    el = [sp.elapsed_s for sp in r.splits]
+    assert el == sorted(el)
+
+
+def test_dnf_when_the_track_ends_before_the_finish():
+    t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0, until=60, cooldown=False)
+    act = activity(t, x)
+    r = time_activity(act, race(), labels(act))
+    assert r.status == "dnf" and "without reaching the finish" in r.reason
+    assert r.time_s is None
+
+
+def test_damaged_track_before_the_finish_is_an_error():
+    t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0, until=60, cooldown=False)
+    act = activity(t, x, warnings=["the file is truncated at byte 6730"])
+    r = time_activity(act, race(), labels(act))
+    assert r.status == "error" and "truncated" in r.reason
+
+
+def test_dns_without_a_start_crossing_after_the_gun():
+    t = np.arange(-300.0, 200.0, 1.0)
+    x = np.where(t < -100, -200 + 2.5 * (t + 300), -5.0)  # warmed up across the lines, then stood behind
+    x = np.minimum(x, -5.0 + 0 * t) if False else np.where((t >= -100), -5.0, x)
+    act = activity(t, x)
+    r = time_activity(act, race(), labels(act))
+    assert r.status == "dns" and "start" in r.reason
+
+
+def test_track_ending_before_the_gun_is_dns():
+    t = np.arange(-300.0, -10.0, 1.0)
+    x = -200 + 2.0 * (t + 300)
+    act = activity(t, x)
+    r = time_activity(act, race(), labels(act))
+    assert r.status == "dns" and "before the gun" in r.reason
+
+
+def test_direction_check_fails_with_evidence():
+    t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0)
+    act = activity(t, x)
+    r = time_activity(act, race(), labels(act, forward_between=(40.0, 70.0)))
+    assert r.direction.check == "fail"
+    assert r.direction.backward_fraction == pytest.approx(0.7, abs=0.02)
+    assert r.direction.reason.startswith("ran forward 0:30 of 1:40 (30 %) between 14")
+
+
+def test_direction_unverified_without_evidence():
+    t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0)
+    act = activity(t, x)
+    r = time_activity(act, race(), labels(act, direction=Direction.UNKNOWN))
+    assert r.direction.check == "unverified"
+    assert r.status == "finished"
+
+
+def test_fmt_clock():
+    assert fmt_clock(102.0) == "1:42"
+    assert fmt_clock(3723.46, 1) == "1:02:03.5"

@@ -1,0 +1,60 @@
+"""Standard 400 m track geometry and the configs written from it."""
+
+import math
+
+import numpy as np
+import pytest
+
+from retrotrack.errors import ConfigError
+from retrotrack.geo import haversine_m
+from retrotrack.race.config import load_race_config
+from retrotrack.race.trackconfig import (
+    StandardTrack,
+    lane_length_m,
+    lane_radius_m,
+    make_track_config,
+    start_plan,
+)
+
+TRACK = StandardTrack(53.3051, -6.2182, 352.0)
+
+
+def test_lane_lengths():
+    assert lane_length_m(1) == pytest.approx(400.0, abs=0.01)
+    assert lane_radius_m(2) == pytest.approx(36.5 + 1.22 + 0.2)
+    assert lane_length_m(2) - lane_length_m(1) == pytest.approx(2 * math.pi * 1.12, abs=0.01)
+
+
+def test_lane_line_is_continuous_and_a_lap_long():
+    q = np.arange(0.0, 400.0, 0.25)
+    x, y, b = TRACK.lane_xy(1, q)
+    steps = np.hypot(np.diff(x), np.diff(y))
+    assert steps.max() < 0.2501 and steps.sum() == pytest.approx(400.0 - 0.25, abs=0.05)
+    assert b[0] == pytest.approx(352.0) and b[len(q) // 2] == pytest.approx(172.0, abs=1.0)
+
+
+@pytest.mark.parametrize("d,timing,crossings", [(100, "gun", 1), (200, "gun", 1), (400, "gun", 1), (800, "chip", 2),
+                                                (1500, "chip", 4), (3000, "chip", 8), (5000, "chip", 13), (10000, "chip", 25)])
+def test_start_plans(d, timing, crossings):
+    p = start_plan(d)
+    assert p.timing == timing and p.finish_crossings == crossings
+
+
+def test_config_from_finish_and_bearing(tmp_path):
+    text = make_track_config("53.3051,-6.2182", 352.0, 1500, name="Club 1500", gun_time="2026-06-14T09:00:00Z")
+    p = tmp_path / "r.toml"
+    p.write_text(text)
+    race = load_race_config(p).race
+    assert race.timing == "chip" and race.finish_crossings == 4 and race.lap_m == 400
+    # The 1500 m start is 300 m before the finish: on the first bend's exit, 73 m across the infield.
+    d = haversine_m(race.start.lat_deg, race.start.lon_deg, race.finish.lat_deg, race.finish.lon_deg)
+    assert 60 < d < 90
+    # Turning left round the end of the first bend, 15.61 m of arc before the back straight (bearing 172).
+    assert race.start.bearing_deg == pytest.approx((172.0 + math.degrees(15.61 / 36.8)) % 360, abs=0.2)
+
+
+def test_bad_inputs():
+    with pytest.raises(ConfigError, match="--finish"):
+        make_track_config("53.3 north", 0.0, 400)
+    with pytest.raises(ConfigError, match="not a standard track distance"):
+        make_track_config("53.3,-6.2", 0.0, 600)
