@@ -1,0 +1,531 @@
+"""Inline SVG maps and charts drawn from plain arrays: no map tiles, no fonts, no network.
+
+Everything here is a pure function from numbers to an SVG string (a
+`markupsafe.Markup`, so templates embed it as is). Any text that comes from
+people — runner names, gate names — goes through `escape` before it lands in
+the markup, including `<title>` elements. Coordinates are written with one
+decimal and a fixed format, so the same input always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from markupsafe import Markup, escape
+
+from retrotrack.geo import LocalProjection, bearing_to_unit
+from retrotrack.model import Direction
+
+MAX_POINTS = 2500
+"""Points drawn per map or chart line at most: enough for the eye, small enough for a phone."""
+
+DIRECTION_COLOURS = {
+    Direction.BACKWARD: "#0072B2",  # Okabe-Ito blue
+    Direction.FORWARD: "#E69F00",  # Okabe-Ito orange
+    Direction.STOPPED: "#7f7f7f",
+    Direction.UNKNOWN: "#b9b9c8",
+}
+"""Colour-blind safe (Okabe-Ito): blue against orange, grey for stopped; unknown is also dashed/hatched."""
+
+
+def num(x: float) -> str:
+    """A coordinate with at most one decimal, never '-0'."""
+    s = f"{x:.1f}"
+    if s.endswith(".0"):
+        s = s[:-2]
+    return "0" if s == "-0" else s
+
+
+# --------------------------------------------------------------------------- downsampling
+
+
+def select_indices(t: np.ndarray, direction: np.ndarray, max_points: int = MAX_POINTS, values: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the records worth drawing: all of them, or a time-bucketed subset.
+
+    Long activities are thinned to about `max_points`: the first record of each
+    time bucket (and, for a chart, the bucket's lowest and highest value so peaks
+    survive), the first and last record, and every record where the direction
+    changes — unless changes alone are too many, in which case each drawn piece
+    takes its majority direction (see `piece_directions`).
+    """
+    n = int(t.size)
+    if n <= max_points:
+        return np.arange(n)
+    keep = [np.array([0, n - 1])]
+    changes = np.flatnonzero(np.diff(direction.astype(np.int16))) + 1 if direction.size > 1 else np.zeros(0, dtype=int)
+    budget = max_points
+    if changes.size <= max_points // 2:
+        keep.append(changes)
+        budget = max(max_points - changes.size, 16)
+    per_bucket = 3 if values is not None else 1
+    buckets = max(budget // per_bucket, 8)
+    edges = np.linspace(t[0], t[-1], buckets + 1)
+    bucket = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, buckets - 1)
+    _, first = np.unique(bucket, return_index=True)
+    keep.append(first)
+    if values is not None:
+        v = np.asarray(values, dtype=float)
+        ok = np.isfinite(v)
+        if ok.any():
+            lo = np.lexsort((np.where(ok, v, np.inf), bucket))
+            hi = np.lexsort((np.where(ok, -v, np.inf), bucket))
+            starts = np.searchsorted(bucket[lo], np.unique(bucket))
+            keep.append(lo[starts])
+            keep.append(hi[np.searchsorted(bucket[hi], np.unique(bucket))])
+    return np.unique(np.concatenate(keep)).astype(int)
+
+
+def piece_directions(t: np.ndarray, direction: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Direction of each piece between consecutive selected records: the time-weighted majority."""
+    if idx.size < 2:
+        return np.zeros(0, dtype=np.uint8)
+    dt = np.diff(t)
+    weights = np.stack([np.add.reduceat(np.where(direction == d, dt, 0.0), idx[:-1]) for d in range(4)])
+    out = np.argmax(weights, axis=0).astype(np.uint8)
+    # reduceat gives a single element for an empty range; pieces are never empty since idx is strictly increasing.
+    return out
+
+
+@dataclass
+class Polyline:
+    direction: Direction
+    points: list[tuple[float, float]]
+
+
+def polylines(x: np.ndarray, y: np.ndarray, piece_dir: np.ndarray) -> list[Polyline]:
+    """Join consecutive pieces of one direction into polylines; a NaN point breaks the line."""
+    lines: list[Polyline] = []
+    current: Polyline | None = None
+    for k in range(piece_dir.size):
+        x0, y0, x1, y1 = x[k], y[k], x[k + 1], y[k + 1]
+        d = Direction(int(piece_dir[k]))
+        if not (math.isfinite(x0) and math.isfinite(y0) and math.isfinite(x1) and math.isfinite(y1)):
+            current = None
+            continue
+        if current is not None and current.direction == d:
+            current.points.append((float(x1), float(y1)))
+        else:
+            current = Polyline(d, [(float(x0), float(y0)), (float(x1), float(y1))])
+            lines.append(current)
+    return lines
+
+
+def _path_d(lines: list[Polyline]) -> str:
+    parts = []
+    for line in lines:
+        pts = line.points
+        parts.append("M" + num(pts[0][0]) + " " + num(pts[0][1]) + "L" + " ".join(num(px) + " " + num(py) for px, py in pts[1:]))
+    return "".join(parts)
+
+
+def _direction_paths(lines: list[Polyline], order: tuple[Direction, ...], width: float) -> list[str]:
+    """One <path> per direction, drawn in `order` (last on top)."""
+    out = []
+    for d in order:
+        mine = [ln for ln in lines if ln.direction == d]
+        if not mine:
+            continue
+        dash = ' stroke-dasharray="5 4"' if d == Direction.UNKNOWN else ""
+        out.append(
+            f'<path class="dir-{d.label}" d="{_path_d(mine)}" fill="none" stroke="{DIRECTION_COLOURS[d]}" '
+            f'stroke-width="{num(width)}" stroke-linejoin="round" stroke-linecap="round"{dash}/>'
+        )
+    return out
+
+
+def hatch_pattern(pid: str) -> str:
+    """A diagonal hatch for `unknown`, so it reads without colour."""
+    return (
+        f'<pattern id="{pid}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        f'<rect width="6" height="6" fill="#eeeef3"/><line x1="0" y1="0" x2="0" y2="6" stroke="{DIRECTION_COLOURS[Direction.UNKNOWN]}" stroke-width="3"/>'
+        "</pattern>"
+    )
+
+
+# --------------------------------------------------------------------------- map
+
+
+@dataclass(frozen=True)
+class MapGate:
+    """A gate to draw: centre, travel bearing, width, and a label ('Start', 'Finish', a checkpoint name)."""
+
+    label: str
+    lat_deg: float
+    lon_deg: float
+    bearing_deg: float
+    width_m: float
+
+
+def _nice_step(span: float, target: int) -> float:
+    """A 1-2-5 step giving about `target` divisions of `span`."""
+    if span <= 0 or not math.isfinite(span):
+        return 1.0
+    raw = span / max(target, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * mag >= raw:
+            return m * mag
+    return 10 * mag
+
+
+def _scale_bar_m(width_m: float) -> float:
+    """A round length about a quarter of the map's width."""
+    target = width_m / 4
+    for m in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000, 100000):
+        if m >= target:
+            return float(m)
+    return 100000.0
+
+
+def route_map(
+    lat_deg: np.ndarray,
+    lon_deg: np.ndarray,
+    direction: np.ndarray,
+    *,
+    t_s: np.ndarray | None = None,
+    title: str = "Route",
+    gates: tuple[MapGate, ...] | list[MapGate] = (),
+    order: tuple[Direction, ...] = (Direction.UNKNOWN, Direction.FORWARD, Direction.BACKWARD, Direction.STOPPED),
+    max_points: int = MAX_POINTS,
+    width: float = 480.0,
+) -> Markup | None:
+    """The route as an SVG map coloured by direction, with gates; None when there are no positions.
+
+    `direction` holds Direction codes per interval (length n - 1). `order` says
+    which direction is drawn on top where laps overlap (last wins).
+    """
+    lat = np.asarray(lat_deg, dtype=float)
+    lon = np.asarray(lon_deg, dtype=float)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    if ok.sum() < 2:
+        return None
+    n = lat.size
+    t = np.asarray(t_s, dtype=float) if t_s is not None else np.arange(n, dtype=float)
+    dirs = np.asarray(direction, dtype=np.uint8)
+    if dirs.size != n - 1:
+        dirs = np.full(n - 1, Direction.UNKNOWN, dtype=np.uint8)
+    proj = LocalProjection(float(np.median(lat[ok])), float(np.median(lon[ok])))
+    x, y = proj.to_xy(lat, lon)
+    # Gate ends, in metres, so the view includes them.
+    gate_geo = []
+    for g in gates:
+        gx, gy = proj.to_xy(g.lat_deg, g.lon_deg)
+        ex, ey = bearing_to_unit(g.bearing_deg)
+        px, py = ey, -ex  # perpendicular to travel
+        half = g.width_m / 2
+        gate_geo.append((g, float(gx), float(gy), ex, ey, px, py, half))
+    xs = [x[ok]] + [np.array([gx - px * h, gx + px * h]) for _, gx, gy, _, _, px, _, h in gate_geo]
+    ys = [y[ok]] + [np.array([gy - py * h, gy + py * h]) for _, gx, gy, _, _, _, py, h in gate_geo]
+    allx, ally = np.concatenate(xs), np.concatenate(ys)
+    x0, x1, y0, y1 = float(allx.min()), float(allx.max()), float(ally.min()), float(ally.max())
+    span_x, span_y = max(x1 - x0, 20.0), max(y1 - y0, 20.0)
+    pad = 22.0
+    inner_w = width - 2 * pad
+    height = float(np.clip(inner_w * span_y / span_x + 2 * pad, 220.0, width * 1.25))
+    inner_h = height - 2 * pad - 18  # room for the scale bar
+    scale = min(inner_w / span_x, inner_h / span_y)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+
+    def sx(v):
+        return width / 2 + (np.asarray(v) - cx) * scale
+
+    def sy(v):
+        return pad + inner_h / 2 - (np.asarray(v) - cy) * scale
+
+    idx = select_indices(t, dirs, max_points)
+    pdir = piece_directions(t, dirs, idx)
+    X = np.where(ok[idx], sx(x[idx]), np.nan)
+    Y = np.where(ok[idx], sy(y[idx]), np.nan)
+    lines = polylines(X, Y, pdir)
+
+    out = [
+        f'<svg class="map" viewBox="0 0 {num(width)} {num(height)}" role="img" aria-labelledby="map-title" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="map-title">{escape(title)}</title>',
+        f'<rect width="{num(width)}" height="{num(height)}" fill="#f7f8fa"/>',
+    ]
+    out += _direction_paths(lines, order, 3.5)
+    # Start and end of the track.
+    i0, i1 = np.flatnonzero(ok)[[0, -1]]
+    out.append(
+        f'<circle class="track-start" cx="{num(float(sx(x[i0])))}" cy="{num(float(sy(y[i0])))}" r="5" fill="#fff" stroke="#111" stroke-width="2">'
+        "<title>Start of track</title></circle>"
+    )
+    out.append(
+        f'<rect class="track-end" x="{num(float(sx(x[i1])) - 4.5)}" y="{num(float(sy(y[i1])) - 4.5)}" width="9" height="9" fill="#111">'
+        "<title>End of track</title></rect>"
+    )
+    for i, (g, gx, gy, ex, ey, px, py, half) in enumerate(gate_geo):
+        ax, ay = float(sx(gx - px * half)), float(sy(gy - py * half))
+        bx, by = float(sx(gx + px * half)), float(sy(gy + py * half))
+        mx, my = float(sx(gx)), float(sy(gy))
+        # Arrow along the travel bearing (screen y points down).
+        alen = 16.0
+        tx, ty = mx + ex * alen, my - ey * alen
+        hx, hy = ex * 5, -ey * 5
+        wx, wy = -hy * 0.8, hx * 0.8
+        # Label just beyond the gate's outer end (away from the middle of the track); a gate sharing
+        # its place with an earlier one (start = finish line) takes the other end. Kept inside the
+        # picture by its estimated width.
+        mid_x, mid_y = width / 2, pad + inner_h / 2
+        outer = (ax, ay) if math.hypot(ax - mid_x, ay - mid_y) >= math.hypot(bx - mid_x, by - mid_y) else (bx, by)
+        inner = (bx, by) if outer == (ax, ay) else (ax, ay)
+        shared = any(math.hypot(gx - ogx, gy - ogy) < 5.0 for _, ogx, ogy, *_ in gate_geo[:i])
+        text = g.label if len(g.label) <= 24 else g.label[:23] + "…"
+        est = 8.2 * len(text) + 4
+
+        def place(end):
+            ex_, ey_ = end
+            seg = max(math.hypot(ex_ - mx, ey_ - my), 1e-6)
+            ox, oy = ex_ + (ex_ - mx) / seg * 6, ey_ + (ey_ - my) / seg * 6
+            left = ox - est if ox < mx - 3 else (ox - est / 2 if abs(ox - mx) <= 3 else ox)
+            x = min(max(left, 4.0), max(width - 4.0 - est, 4.0))
+            return abs(x - left), x, min(max(oy + 5, 16.0), height - 24.0)
+
+        pick, spare = (inner, outer) if shared else (outer, inner)
+        shift, lx, ly = place(pick)
+        if shift > 4:
+            other = place(spare)
+            if other[0] < shift:
+                shift, lx, ly = other
+        anchor = "start"
+        out.append(
+            f'<g class="gate"><title>{escape(g.label)}: gate {num(g.width_m)} m wide, runners travel at {num(g.bearing_deg % 360)}°</title>'
+            f'<line x1="{num(ax)}" y1="{num(ay)}" x2="{num(bx)}" y2="{num(by)}" stroke="#111" stroke-width="3" stroke-linecap="round"/>'
+            f'<path d="M{num(mx)} {num(my)}L{num(tx)} {num(ty)}M{num(tx - hx + wx)} {num(ty - hy + wy)}L{num(tx)} {num(ty)}L{num(tx - hx - wx)} {num(ty - hy - wy)}" '
+            'fill="none" stroke="#111" stroke-width="1.5"/>'
+            f'<text x="{num(lx)}" y="{num(ly)}" text-anchor="{anchor}" class="svg-label">{escape(text)}</text></g>'
+        )
+    # Scale bar, bottom left.
+    bar_m = _scale_bar_m(span_x)
+    bar_px = bar_m * scale
+    by0 = height - 12
+    label = f"{bar_m / 1000:g} km" if bar_m >= 1000 else f"{bar_m:g} m"
+    out.append(
+        f'<g class="scale"><path d="M{num(pad)} {num(by0 - 5)}V{num(by0)}H{num(pad + bar_px)}V{num(by0 - 5)}" fill="none" stroke="#333" stroke-width="1.5"/>'
+        f'<text x="{num(pad + bar_px + 6)}" y="{num(by0)}" class="svg-small">{label}</text></g>'
+    )
+    # North arrow, top right.
+    nx = width - 16
+    out.append(
+        f'<g class="north"><path d="M{num(nx)} 10L{num(nx + 5)} 24L{num(nx)} 21L{num(nx - 5)} 24Z" fill="#333"/>'
+        f'<text x="{num(nx)}" y="36" text-anchor="middle" class="svg-small">N</text></g>'
+    )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+# --------------------------------------------------------------------------- charts
+
+
+@dataclass
+class Series:
+    """One panel of a chart: a value per record, its label and how to write its axis numbers."""
+
+    label: str
+    values: np.ndarray
+    decimals: int = 0
+    floor_zero: bool = False
+    """Start the axis at zero (speed) rather than near the smallest value (cadence)."""
+
+
+def smooth(t: np.ndarray, values: np.ndarray, window_s: float) -> np.ndarray:
+    """Mean of the finite values within ±window/2 of each record; NaN stays NaN."""
+    v = np.asarray(values, dtype=float)
+    if v.size == 0 or window_s <= 0:
+        return v
+    ok = np.isfinite(v)
+    cs = np.concatenate(([0.0], np.cumsum(np.where(ok, v, 0.0))))
+    cc = np.concatenate(([0], np.cumsum(ok)))
+    lo = np.searchsorted(t, t - window_s / 2, side="left")
+    hi = np.searchsorted(t, t + window_s / 2, side="right")
+    count = cc[hi] - cc[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (cs[hi] - cs[lo]) / count
+    return np.where(ok & (count > 0), out, np.nan)
+
+
+def format_clock(seconds: float) -> str:
+    """An axis time: m:ss, or h:mm:ss from an hour."""
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def _time_ticks(t0: float, t1: float) -> list[float]:
+    span = t1 - t0
+    for step in (5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400):
+        if span / step <= 6:
+            break
+    first = math.ceil(t0 / step) * step
+    return [float(v) for v in np.arange(first, t1 + 1e-9, step)]
+
+
+def _value_range(v: np.ndarray, floor_zero: bool) -> tuple[float, float]:
+    ok = v[np.isfinite(v)]
+    if ok.size == 0:
+        return 0.0, 1.0
+    lo = 0.0 if floor_zero else float(np.percentile(ok, 1))
+    hi = float(np.percentile(ok, 99.5))
+    if hi - lo < 1e-9:
+        hi = lo + 1.0
+    step = _nice_step(hi - lo, 3)
+    lo = math.floor(lo / step) * step
+    hi = math.ceil(hi / step) * step
+    if not floor_zero and lo < 0 <= float(ok.min()):
+        lo = 0.0
+    return lo, hi
+
+
+def time_chart(
+    t_s: np.ndarray,
+    direction: np.ndarray,
+    series: list[Series],
+    *,
+    title: str = "Chart",
+    chart_id: str = "chart",
+    max_points: int = MAX_POINTS,
+    width: float = 480.0,
+    panel_h: float = 84.0,
+    smooth_s: float = 5.0,
+) -> tuple[Markup, dict] | None:
+    """Stacked panels over time, lines coloured by direction, with a direction strip below.
+
+    Returns the SVG and the drawn points as plain data (for the page's hover
+    read-out), or None when there is nothing to draw.
+    """
+    t = np.asarray(t_s, dtype=float)
+    n = t.size
+    series = [s for s in series if np.isfinite(np.asarray(s.values, dtype=float)).sum() >= 2]
+    if n < 2 or not series or t[-1] <= t[0]:
+        return None
+    dirs = np.asarray(direction, dtype=np.uint8)
+    if dirs.size != n - 1:
+        dirs = np.full(n - 1, Direction.UNKNOWN, dtype=np.uint8)
+    left, right, top = 46.0, 10.0, 6.0
+    title_h, gap, strip_h, axis_h = 18.0, 8.0, 12.0, 24.0
+    plot_w = width - left - right
+    window = max(smooth_s, (t[-1] - t[0]) / max_points * 2)
+    smoothed = [smooth(t, np.asarray(s.values, dtype=float), window) for s in series]
+    idx = select_indices(t, dirs, max_points, values=smoothed[0])
+    pdir = piece_directions(t, dirs, idx)
+    ts = t[idx]
+    t0, t1 = float(t[0]), float(t[-1])
+
+    def sx(v):
+        return left + (np.asarray(v, dtype=float) - t0) / (t1 - t0) * plot_w
+
+    X = sx(ts)
+    height = top + len(series) * (title_h + panel_h + gap) + strip_h + axis_h
+    pid = f"{chart_id}-hatch"
+    out = [
+        f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {num(width)} {num(height)}" role="img" aria-labelledby="{escape(chart_id)}-title">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f"<defs>{hatch_pattern(pid)}</defs>",
+    ]
+    data: dict = {
+        "x0": left,
+        "x1": left + plot_w,
+        "t0": round(t0, 1),
+        "t1": round(t1, 1),
+        "t": [round(float(v), 1) for v in ts],
+        "dir": [Direction(int(d)).label for d in np.concatenate((pdir, pdir[-1:]))],
+        "series": [],
+    }
+    ticks = _time_ticks(t0, t1)
+    y = top
+    for s, v in zip(series, smoothed):
+        lo, hi = _value_range(v, s.floor_zero)
+        py0, py1 = y + title_h, y + title_h + panel_h
+
+        def sy(val, lo=lo, hi=hi, py0=py0, py1=py1):
+            return py1 - (np.clip(val, lo, hi) - lo) / (hi - lo) * (py1 - py0)
+
+        out.append(f'<g class="panel"><text x="{num(left)}" y="{num(y + 13)}" class="svg-label">{escape(s.label)}</text>')
+        step = _nice_step(hi - lo, 3)
+        for tick in np.arange(lo, hi + step * 1e-6, step):
+            ty = float(sy(tick))
+            out.append(
+                f'<line x1="{num(left)}" y1="{num(ty)}" x2="{num(left + plot_w)}" y2="{num(ty)}" stroke="#e3e5ea" stroke-width="1"/>'
+                f'<text x="{num(left - 5)}" y="{num(ty + 4)}" text-anchor="end" class="svg-small">{tick:.{s.decimals}f}</text>'
+            )
+        for tick in ticks:
+            tx = float(sx(tick))
+            out.append(f'<line x1="{num(tx)}" y1="{num(py0)}" x2="{num(tx)}" y2="{num(py1)}" stroke="#eef0f3" stroke-width="1"/>')
+        Y = np.where(np.isfinite(v[idx]), sy(v[idx]), np.nan)
+        out += _direction_paths(polylines(X, Y, pdir), (Direction.UNKNOWN, Direction.STOPPED, Direction.FORWARD, Direction.BACKWARD), 2.0)
+        out.append("</g>")
+        data["series"].append({"label": s.label, "decimals": s.decimals, "v": [None if not math.isfinite(float(a)) else round(float(a), s.decimals + 1) for a in v[idx]]})
+        y = py1 + gap
+    # Direction strip: what the runner did when, including stops and unknown stretches.
+    sy0 = y
+    runs = []
+    for k in range(pdir.size):
+        if runs and runs[-1][0] == pdir[k]:
+            runs[-1][2] = k + 1
+        else:
+            runs.append([int(pdir[k]), k, k + 1])
+    out.append('<g class="strip">')
+    for code, a, b in runs:
+        d = Direction(code)
+        fill = f"url(#{pid})" if d == Direction.UNKNOWN else DIRECTION_COLOURS[d]
+        xa, xb = float(X[a]), float(X[b])
+        out.append(
+            f'<rect class="dir-{d.label}" x="{num(xa)}" y="{num(sy0)}" width="{num(max(xb - xa, 0.3))}" height="{num(strip_h)}" fill="{fill}">'
+            f"<title>{d.label} {format_clock(ts[a])}–{format_clock(ts[b])}</title></rect>"
+        )
+    out.append("</g>")
+    ay = sy0 + strip_h
+    out.append(f'<line x1="{num(left)}" y1="{num(ay)}" x2="{num(left + plot_w)}" y2="{num(ay)}" stroke="#888" stroke-width="1"/>')
+    for tick in ticks:
+        tx = float(sx(tick))
+        out.append(
+            f'<line x1="{num(tx)}" y1="{num(ay)}" x2="{num(tx)}" y2="{num(ay + 4)}" stroke="#888"/>'
+            f'<text x="{num(tx)}" y="{num(ay + 17)}" text-anchor="middle" class="svg-small">{format_clock(tick)}</text>'
+        )
+    out.append(
+        f'<line class="cursor" x1="0" y1="{num(top)}" x2="0" y2="{num(ay)}" stroke="#222" stroke-width="1" visibility="hidden"/>'
+        f'<rect class="hover" x="{num(left)}" y="{num(top)}" width="{num(plot_w)}" height="{num(ay - top)}" fill="transparent"/>'
+    )
+    out.append("</svg>")
+    return Markup("".join(out)), data
+
+
+def share_bar(parts: list[tuple[Direction, float]], *, title: str = "Time by direction", bar_id: str = "share") -> Markup | None:
+    """A horizontal bar split by each direction's share (e.g. of moving time)."""
+    total = sum(v for _, v in parts if v > 0)
+    if total <= 0:
+        return None
+    width, height = 480.0, 18.0
+    pid = f"{bar_id}-hatch"
+    out = [
+        f'<svg class="share" viewBox="0 0 {num(width)} {num(height)}" role="img" aria-label="{escape(title)}" preserveAspectRatio="none">',
+        f"<defs>{hatch_pattern(pid)}</defs>",
+    ]
+    x = 0.0
+    for d, v in parts:
+        if v <= 0:
+            continue
+        w = v / total * width
+        fill = f"url(#{pid})" if d == Direction.UNKNOWN else DIRECTION_COLOURS[d]
+        out.append(
+            f'<rect class="dir-{d.label}" x="{num(x)}" y="0" width="{num(w)}" height="{num(height)}" fill="{fill}">'
+            f"<title>{d.label}: {v / total * 100:.1f}%</title></rect>"
+        )
+        x += w
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def legend_swatch(d: Direction, swatch_id: str) -> Markup:
+    """A small line sample in a direction's style, for the HTML legend."""
+    colour = DIRECTION_COLOURS[d]
+    if d == Direction.UNKNOWN:
+        pid = f"{swatch_id}-hatch"
+        return Markup(
+            f'<svg class="swatch" viewBox="0 0 28 12" aria-hidden="true"><defs>{hatch_pattern(pid)}</defs>'
+            f'<rect x="0" y="1" width="28" height="10" fill="url(#{pid})"/></svg>'
+        )
+    return Markup(f'<svg class="swatch" viewBox="0 0 28 12" aria-hidden="true"><rect x="0" y="1" width="28" height="10" rx="2" fill="{colour}"/></svg>')
