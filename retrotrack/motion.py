@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity
 
 STOP_SPEED_MPS = 0.5
 """Below this (well under a slow backward walk, ~0.8 m/s) the runner is standing."""
 MIN_STOP_S = 3.0
 """A slow-down shorter than this (a turn, a lap button) is not a stop."""
-SPEED_WINDOW_S = 5.0
+SPEED_WINDOW_S = 3.0
 MOVING_CADENCE_SPM = 60.0
 """Steps at this rate or more mean the runner is moving even where speed is unclear."""
+STILL_CADENCE_SPM = 20.0
+"""The watch counts (almost) no steps: with little progress, the runner is standing."""
+STILL_MAX_SPEED_MPS = 1.0
+JITTER_MAX_SPEED_MPS = 1.0
+"""Path speed this low with almost no displacement is GPS jitter around a standing runner (a U-turn
+at a cone keeps a higher path speed)."""
 
 
 def window_speed_mps(activity: Activity, window_s: float = SPEED_WINDOW_S) -> np.ndarray:
@@ -46,6 +53,29 @@ def window_speed_mps(activity: Activity, window_s: float = SPEED_WINDOW_S) -> np
     if np.isfinite(spd).any():
         return 0.5 * (spd[:-1] + spd[1:])
     return np.full(n - 1, np.nan)
+
+
+def displacement_speed_mps(activity: Activity, window_s: float = SPEED_WINDOW_S) -> np.ndarray:
+    """Straight-line speed over a centred window from positions (NaN without them).
+
+    Standing still, GPS jitter adds path distance but hardly any displacement.
+    """
+    t = activity.t_s
+    n = t.size
+    lat, lon = activity.lat_deg, activity.lon_deg
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    if n < 2 or ok.sum() < 2:
+        return np.full(max(n - 1, 0), np.nan)
+    proj = LocalProjection(float(lat[ok][0]), float(lon[ok][0]))
+    x, y = proj.to_xy(lat[ok], lon[ok])
+    tk = t[ok]
+    mid = 0.5 * (t[:-1] + t[1:])
+    lo = np.maximum(mid - window_s / 2, tk[0])
+    hi = np.minimum(mid + window_s / 2, tk[-1])
+    span = np.maximum(hi - lo, t[1:] - t[:-1])
+    dx = np.interp(hi, tk, x) - np.interp(lo, tk, x)
+    dy = np.interp(hi, tk, y) - np.interp(lo, tk, y)
+    return np.hypot(dx, dy) / np.maximum(span, 1e-9)
 
 
 def in_spans(t_mid: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
@@ -78,7 +108,12 @@ def stopped_intervals(activity: Activity) -> np.ndarray:
     cad = activity.cadence_spm
     cad_mid = 0.5 * (cad[:-1] + cad[1:]) if cad.size else np.full(n - 1, np.nan)
     stepping = np.isfinite(cad_mid) & (cad_mid >= MOVING_CADENCE_SPM)
-    slow = np.isfinite(speed) & (speed < STOP_SPEED_MPS) & ~stepping
+    disp = displacement_speed_mps(activity)
+    jitter = np.isfinite(disp) & (disp < STOP_SPEED_MPS) & np.isfinite(speed) & (speed < JITTER_MAX_SPEED_MPS)
+    slow = ((np.isfinite(speed) & (speed < STOP_SPEED_MPS)) | jitter) & ~stepping
+    # Cadence drops to zero within a second or two of stopping, sooner than a speed average does.
+    still = np.isfinite(cad[:-1]) & np.isfinite(cad[1:]) & (np.maximum(cad[:-1], cad[1:]) < STILL_CADENCE_SPM)
+    slow |= still & ~(np.isfinite(speed) & (speed >= STILL_MAX_SPEED_MPS))
     if not np.isfinite(speed).any() and np.isfinite(cad_mid).any():
         slow = np.isfinite(cad_mid) & (cad_mid < MOVING_CADENCE_SPM / 2)
     stopped = np.zeros(n - 1, dtype=bool)

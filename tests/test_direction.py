@@ -1,0 +1,320 @@
+"""The direction detector on simulated sessions with known truth, files read back, and real forward runs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from retrotrack.analysis import analyze_activity
+from retrotrack.direction import detect_direction, hmm_posterior
+from retrotrack.model import Direction, Session
+from retrotrack.readers import read_activity
+from retrotrack.simulate.gait import Gait, Runner, make_runner
+from retrotrack.simulate.session import Phase, activity_from_truth, simulate_activity
+from retrotrack.simulate.truth import score_track
+from conftest import needs_real, real_file
+
+FR, BR, FW, BW = Gait.FORWARD_RUN, Gait.BACKWARD_RUN, Gait.FORWARD_WALK, Gait.BACKWARD_WALK
+
+RUNNER = Runner(
+    name="average", height_m=1.74, run_cadence_3mps=168.0, run_cadence_exp=0.18, back_run_cadence_ratio=1.13,
+    walk_cadence_1p4mps=112.0, back_walk_step_ratio=0.8, forward_run_mps=3.0, backward_run_mps=2.1,
+    forward_walk_mps=1.4, backward_walk_mps=0.9,
+)
+
+
+def stop(seconds: float, pause: bool = False) -> Phase:
+    return Phase(None, seconds, pause=pause)
+
+
+def intervals(runner: Runner = RUNNER) -> list[Phase]:
+    """Warm-up, six backward reps with forward recoveries (some after a stop, some rolling), cool-down."""
+    plan = [Phase(FR, 420, runner.forward_run_mps)]
+    for k in range(6):
+        if k % 2:
+            plan.append(stop(8))
+        plan.append(Phase(BR, 90 + 30 * k, runner.backward_run_mps))
+        plan.append(Phase(FR, 100, runner.forward_run_mps * 0.9))
+    plan.append(Phase(FR, 300, runner.forward_run_mps))
+    return plan
+
+
+def shares(activity, track) -> dict[Direction, float]:
+    """Share of the moving (not stopped) time per label."""
+    dt = np.diff(activity.t_s)
+    moving = track.direction != Direction.STOPPED
+    total = dt[moving].sum()
+    return {d: float(dt[moving & (track.direction == d)].sum() / total) for d in Direction}
+
+
+def simulate(seed: int, phases: list[Phase], runner: Runner = RUNNER, route: str = "loop"):
+    return simulate_activity(seed, runner=runner, phases=phases, route=route)
+
+
+# --- single-gait sessions ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["typical", "tall", "short", "fast"])
+def test_a_forward_run_comes_out_forward(kind):
+    runner = make_runner(np.random.default_rng(11), kind)
+    plan = [Phase(FR, 900, runner.forward_run_mps), stop(20), Phase(FR, 900, runner.forward_run_mps * 1.1)]
+    sim = simulate(3, plan, runner)
+    for heading in (True, False):
+        act = activity_from_truth(sim, heading=heading)
+        s = shares(act, detect_direction(act))
+        assert s[Direction.BACKWARD] <= 0.01, (kind, heading, s)
+        assert s[Direction.FORWARD] >= 0.95, (kind, heading, s)
+
+
+def test_a_fast_high_cadence_forward_run_is_not_backward():
+    runner = make_runner(np.random.default_rng(4), "fast")
+    assert runner.cadence_spm(FR, runner.forward_run_mps) >= 185.0
+    plan = [Phase(FR, 600, runner.forward_run_mps * 0.8), Phase(FR, 600, runner.forward_run_mps)]
+    act = activity_from_truth(simulate(5, plan, runner), heading=False)
+    assert shares(act, detect_direction(act))[Direction.BACKWARD] <= 0.01
+
+
+def test_a_run_entirely_backward_comes_out_backward():
+    plan = [Phase(BR, 700, RUNNER.backward_run_mps), stop(15), Phase(BR, 700, RUNNER.backward_run_mps * 0.95)]
+    sim = simulate(8, plan)
+    gait_only = activity_from_truth(sim, heading=False)
+    track = detect_direction(gait_only)
+    assert track.method == "gait"
+    assert shares(gait_only, track)[Direction.BACKWARD] >= 0.9
+    with_heading = activity_from_truth(sim)
+    assert shares(with_heading, detect_direction(with_heading))[Direction.BACKWARD] >= 0.98
+
+
+# --- which evidence ------------------------------------------------------------------------------
+
+
+def test_no_cadence_and_no_heading_is_unknown():
+    sim = simulate(21, intervals())
+    act = activity_from_truth(sim, heading=False, cadence=False)
+    track = detect_direction(act)
+    assert track.method == "none"
+    moving = track.direction != Direction.STOPPED
+    assert moving.mean() > 0.9
+    assert np.all(track.direction[moving] == Direction.UNKNOWN)
+    assert np.all(track.confidence[moving] == 0.0)
+    assert np.any(track.direction == Direction.STOPPED)
+
+
+def test_heading_alone_tells_backward_from_forward():
+    sim = simulate(22, intervals())
+    act = activity_from_truth(sim, cadence=False)
+    track = detect_direction(act)
+    assert track.method == "heading"
+    score = score_track(sim.truth, act.t_s, track.direction)
+    assert score.accuracy >= 0.97
+    assert score.wrong_s / score.moving_s <= 0.01
+
+
+def test_cadence_alone_tells_backward_from_forward():
+    sim = simulate(23, intervals())
+    act = activity_from_truth(sim, heading=False)
+    track = detect_direction(act)
+    assert track.method == "gait"
+    score = score_track(sim.truth, act.t_s, track.direction)
+    assert score.accuracy >= 0.9
+    assert score.wrong_s / score.moving_s <= 0.03
+
+
+def test_heading_and_cadence_together_place_switches_to_the_second():
+    sim = simulate(24, intervals())
+    act = activity_from_truth(sim)
+    track = detect_direction(act)
+    assert track.method == "heading+gait"
+    score = score_track(sim.truth, act.t_s, track.direction)
+    assert score.accuracy >= 0.98
+    assert score.missed_switches == 0 and score.spurious_switches == 0
+    assert np.median(score.switch_errors_s) <= 1.0
+
+
+def test_short_backward_bursts_are_found():
+    plan = [Phase(FR, 240, RUNNER.forward_run_mps)]
+    for _ in range(8):
+        plan += [Phase(BR, 12, RUNNER.backward_run_mps), Phase(FR, 90, RUNNER.forward_run_mps)]
+    sim = simulate(25, plan)
+    act = activity_from_truth(sim)
+    track = detect_direction(act)
+    mid = 0.5 * (act.t_s[1:] + act.t_s[:-1])
+    bursts = [s for s in sim.truth.segments if s.direction == Direction.BACKWARD]
+    assert len(bursts) == 8
+    for seg in bursts:
+        inside = (mid > seg.start_s + 1) & (mid < seg.end_s - 1)
+        assert np.mean(track.direction[inside] == Direction.BACKWARD) >= 0.8, seg
+    far = np.ones(mid.size, dtype=bool)
+    for seg in bursts:
+        far &= np.abs(mid - 0.5 * (seg.start_s + seg.end_s)) > seg.end_s - seg.start_s
+    assert np.mean(track.direction[far] == Direction.BACKWARD) <= 0.005
+
+
+def test_walking_backward_and_forward():
+    plan = [Phase(FW, 240, 1.4), Phase(BW, 180, 0.9), stop(6), Phase(FW, 200, 1.45), Phase(BW, 150, 0.85),
+            Phase(FR, 300, 3.0), Phase(BR, 200, 2.1)]
+    sim = simulate(26, plan)
+    act = activity_from_truth(sim)
+    score = score_track(sim.truth, act.t_s, detect_direction(act).direction)
+    assert score.accuracy >= 0.97
+
+
+# --- multisport, shape, probability ----------------------------------------------------------------
+
+
+def test_moving_time_outside_foot_sessions_is_unknown():
+    sim = simulate(27, intervals())
+    act = activity_from_truth(sim)
+    half = float(act.t_s[-1]) / 2
+    act.sessions = [Session("cycling", 0.0, half), Session("running", half, float(act.t_s[-1]))]
+    act.sport = "multisport"
+    track = detect_direction(act)
+    mid = 0.5 * (act.t_s[1:] + act.t_s[:-1])
+    bike = (mid < half) & (track.direction != Direction.STOPPED)
+    assert bike.any()
+    assert np.all(track.direction[bike] == Direction.UNKNOWN)
+    run = (mid >= half) & (track.direction != Direction.STOPPED)
+    labelled = np.isin(track.direction[run], [Direction.FORWARD, Direction.BACKWARD])
+    assert labelled.mean() >= 0.95
+
+
+def test_track_shape_and_confidence():
+    sim = simulate(28, intervals())
+    act = activity_from_truth(sim)
+    track = detect_direction(act)
+    n = len(act)
+    assert track.direction.dtype == np.uint8
+    assert track.direction.shape == track.confidence.shape == track.p_backward.shape == (n - 1,)
+    assert np.all((track.confidence >= 0.0) & (track.confidence <= 1.0))
+    known = np.isin(track.direction, [Direction.FORWARD, Direction.BACKWARD])
+    assert np.all(track.confidence[known] >= 0.55)
+    back = track.direction == Direction.BACKWARD
+    assert np.allclose(track.confidence[back], np.minimum(track.p_backward[back], 0.999))
+    assert track.confidence[known].max() < 1.0
+    assert np.all(np.isnan(track.p_backward[track.direction == Direction.STOPPED]))
+    # Deterministic.
+    again = detect_direction(act)
+    assert np.array_equal(again.direction, track.direction)
+
+
+def test_confidence_is_calibrated_on_average():
+    """Over labelled intervals, the error rate is no worse than the confidence promises."""
+    errors = promised = labelled = 0.0
+    for seed in range(30, 40):
+        sim = simulate_activity(seed, difficulty="hard")
+        act = activity_from_truth(sim, heading=False)
+        track = detect_direction(act)
+        mid = 0.5 * (act.t_s[1:] + act.t_s[:-1])
+        truth = sim.truth.direction_at(mid)
+        sel = np.isin(track.direction, [Direction.FORWARD, Direction.BACKWARD]) & np.isin(truth, [1, 2])
+        errors += float(np.sum(track.direction[sel] != truth[sel]))
+        promised += float(np.sum(1.0 - track.confidence[sel]))
+        labelled += float(sel.sum())
+    assert labelled > 0
+    assert errors / labelled <= promised / labelled + 0.03
+
+
+def test_tiny_activities():
+    act = activity_from_truth(simulate(29, [Phase(FR, 3, 3.0)]))
+    track = detect_direction(act)
+    assert track.direction.size == len(act) - 1
+    one = replace(act, t_s=act.t_s[:1], **{k: getattr(act, k)[:1] for k in (
+        "lat_deg", "lon_deg", "distance_m", "speed_mps", "cadence_spm", "step_length_m", "heading_deg",
+        "heart_rate_bpm", "altitude_m", "stance_time_ms", "vertical_oscillation_mm")})
+    assert detect_direction(one).direction.size == 0
+
+
+# --- the HMM -------------------------------------------------------------------------------------
+
+
+def test_hmm_posterior_matches_a_plain_forward_backward():
+    rng = np.random.default_rng(0)
+    for m in (1, 2, 7, 300, 5000):
+        em = rng.normal(0.0, 2.0, (m, 2))
+        p = rng.uniform(0.001, 0.3, m)
+        post, loglik = hmm_posterior(em, p)
+        e = np.exp(em)
+        alpha = np.zeros((m, 2))
+        a = 0.5 * e[0]
+        ll = np.log(a.sum())
+        alpha[0] = a / a.sum()
+        for i in range(1, m):
+            trans = np.array([[1 - p[i], p[i]], [p[i], 1 - p[i]]])
+            a = e[i] * (trans.T @ alpha[i - 1])
+            ll += np.log(a.sum())
+            alpha[i] = a / a.sum()
+        beta = np.ones((m, 2))
+        for i in range(m - 2, -1, -1):
+            trans = np.array([[1 - p[i + 1], p[i + 1]], [p[i + 1], 1 - p[i + 1]]])
+            b = trans @ (e[i + 1] * beta[i + 1])
+            beta[i] = b / b.sum()
+        g = alpha * beta
+        assert np.allclose(post, g[:, 1] / g.sum(axis=1), atol=1e-9)
+        assert loglik == pytest.approx(ll, rel=1e-9, abs=1e-6)
+
+
+# --- through files, and into the analysis -------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".fit", ".gpx"])
+def test_files_round_trip(tmp_path, suffix):
+    sim = simulate(31, intervals(), route="track")
+    act = read_activity(sim.write(tmp_path / f"session{suffix}"))
+    assert act.has_heading and act.has_cadence
+    track = detect_direction(act)
+    assert track.method == "heading+gait"
+    assert score_track(sim.truth, act.t_s, track.direction).accuracy >= 0.97
+
+
+def test_shuttle_drill_with_u_turns_from_files(tmp_path):
+    plan = [Phase(FR, 120, 3.0)]
+    sense = 1
+    for k in range(8):
+        sense = -sense
+        plan.append(Phase(BR if k % 2 == 0 else FR, 40, 2.1 if k % 2 == 0 else 3.0, sense=sense))
+    sim = simulate(32, plan, route="out_and_back")
+    act = read_activity(sim.write(tmp_path / "shuttle.fit"))
+    score = score_track(sim.truth, act.t_s, detect_direction(act).direction)
+    assert score.accuracy >= 0.95
+    assert score.missed_switches == 0
+
+
+def test_analysis_totals_follow_the_labels():
+    sim = simulate(33, intervals())
+    analysis = analyze_activity(activity_from_truth(sim))
+    back_truth = sum(s.end_s - s.start_s for s in sim.truth.segments if s.direction == Direction.BACKWARD)
+    assert analysis.summary.backward.time_s == pytest.approx(back_truth, rel=0.03)
+    assert {g.direction for g in analysis.segments} >= {"forward", "backward", "stopped"}
+    assert analysis.summary.backward.step_length_m < analysis.summary.forward.step_length_m
+    fractions = [s.backward_fraction for s in analysis.splits]
+    assert fractions[0] == pytest.approx(0.0, abs=0.02)  # the warm-up kilometre
+    assert max(f for f in fractions if f is not None) > 0.3
+
+
+# --- real forward runs ---------------------------------------------------------------------------
+
+
+@needs_real
+@pytest.mark.parametrize("name", [
+    "fitparse__activity-small-fenix2-run.fit",
+    "fitparse__developer-types-sample.fit",
+    "fitparse__compressed-speed-distance.fit",
+    "tormoder__mornindew-broken.fit",
+    "georust__garmin-activity.gpx",
+])
+def test_real_forward_runs_are_not_called_backward(name):
+    act = read_activity(real_file(name))
+    track = detect_direction(act)
+    s = shares(act, track)
+    assert s[Direction.BACKWARD] <= 0.01
+    assert s[Direction.FORWARD] >= 0.9
+
+
+@needs_real
+def test_real_run_without_cadence_is_unknown():
+    act = read_activity(real_file("fitparse__2013-02-06-12-11-14.fit"))
+    track = detect_direction(act)
+    assert track.method == "none"
+    assert shares(act, track)[Direction.UNKNOWN] == 1.0

@@ -1,0 +1,77 @@
+"""Moving versus stopped."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrotrack.model import Direction
+from retrotrack.motion import stopped_intervals
+from retrotrack.readers import read_activity
+from retrotrack.simulate.gait import Gait
+from retrotrack.simulate.session import Phase, activity_from_arrays, activity_from_truth, simulate_activity
+from retrotrack.simulate.truth import confusion_s
+
+FR, BR = Gait.FORWARD_RUN, Gait.BACKWARD_RUN
+
+
+def stop_scores(sim, act) -> tuple[float, float]:
+    """(share of true standing time found, share of true moving time called stopped)."""
+    stopped = stopped_intervals(act)
+    labels = np.where(stopped, Direction.STOPPED, Direction.FORWARD).astype(np.uint8)
+    c = confusion_s(sim.truth, act.t_s, labels)
+    return c[0, 0] / c[0].sum(), c[1:3, 0].sum() / c[1:3].sum()
+
+
+def plan_with_stops() -> list[Phase]:
+    return [Phase(FR, 300, 3.0), Phase(None, 12), Phase(BR, 120, 2.1), Phase(None, 6), Phase(FR, 200, 3.0),
+            Phase(None, 40), Phase(BR, 120, 2.1), Phase(None, 20), Phase(FR, 200, 3.0)]
+
+
+def test_stops_are_found_and_running_is_not_a_stop():
+    sim = simulate_activity(1, phases=plan_with_stops())
+    for fmt in ("fit", "gpx"):
+        for cadence in (True, False):
+            found, false = stop_scores(sim, activity_from_truth(sim, fmt, cadence=cadence))
+            assert found >= 0.8, (fmt, cadence, found)
+            assert false <= 0.01, (fmt, cadence, false)
+
+
+def test_stops_in_files_without_cadence(tmp_path):
+    sim = simulate_activity(2, phases=plan_with_stops())
+    act = read_activity(sim.write(tmp_path / "s.gpx", cadence=False))
+    found, false = stop_scores(sim, act)
+    assert found >= 0.75 and false <= 0.01
+
+
+def test_a_paused_timer_is_a_stop():
+    plan = [Phase(FR, 200, 3.0), Phase(None, 60, pause=True), Phase(FR, 200, 3.0)]
+    sim = simulate_activity(3, phases=plan)
+    assert len(sim.pauses) == 1
+    act = activity_from_truth(sim)
+    stopped = stopped_intervals(act)
+    a, b = sim.pauses[0]
+    mid = 0.5 * (act.t_s[1:] + act.t_s[:-1])
+    assert np.all(stopped[(mid > a) & (mid < b)])
+
+
+def test_a_u_turn_at_a_cone_is_not_a_stop():
+    plan = [Phase(FR, 60, 3.0)] + [Phase(BR if k % 2 else FR, 30, 2.5, sense=-1 if k % 2 == 0 else 1) for k in range(8)]
+    sim = simulate_activity(4, phases=plan, route="out_and_back")
+    act = activity_from_truth(sim)
+    assert not stopped_intervals(act).any()
+
+
+def test_slow_steps_are_moving():
+    """A very slow backward walk (0.45 m/s) is moving while the watch counts steps."""
+    t = np.arange(0.0, 60.0)
+    act = activity_from_arrays(t_s=t, distance_m=0.45 * t, cadence_spm=np.full(t.size, 95.0))
+    assert not stopped_intervals(act).any()
+    standing = activity_from_arrays(t_s=t, distance_m=np.where(t < 30, 0.45 * t, 13.5), cadence_spm=np.where(t < 30, 95.0, 0.0))
+    stopped = stopped_intervals(standing)
+    assert stopped[35:].all() and not stopped[:28].any()
+
+
+def test_long_gap_without_progress_is_a_stop():
+    t = np.array([0.0, 1.0, 2.0, 62.0, 63.0])
+    act = activity_from_arrays(t_s=t, distance_m=np.array([0.0, 3.0, 6.0, 8.0, 11.0]))
+    assert stopped_intervals(act)[2]
