@@ -1,0 +1,195 @@
+"""The GPX reader (GPX 1.0 and 1.1, as Garmin Connect, Strava, Apple Watch and others write it).
+
+Reads the XML leniently by local name, so namespace prefixes (ns3:,
+gpxtpx:, none), upper-case extension names, several sibling <extensions>
+per point (Apple Watch) and out-of-spec elements (a <fix> value outside the
+schema) all read; gpxpy refuses or drops several of these, so it is not used
+here. Points with unusable coordinates or no time are dropped with a warning.
+Extension `bearing` (Garmin TrackPointExtension v2) is the way the watch
+faces; `course` is the direction of travel and is not used for it. GPX `cad`
+is one foot's strides per minute in every export we know: it is doubled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+
+from retrotrack.errors import ReadError
+from retrotrack.hookspecs import hookimpl
+from retrotrack.model import FOOT_SPORTS, Activity
+from retrotrack.readers.common import RawActivity, finish_activity
+from retrotrack.readers.xmlsafe import child_text, local_name, looks_like_xml, parse_xml
+
+STRIDES_BELOW_SPM = 120.0
+"""A typical (median) cadence under this is one foot's strides per minute, not steps."""
+
+EXTENSION_CHANNELS = {
+    "hr": "heart_rate_bpm", "heartrate": "heart_rate_bpm", "heart_rate": "heart_rate_bpm",
+    "cad": "cadence", "cadence": "cadence", "runcadence": "cadence",
+    "speed": "speed_mps",
+    "bearing": "heading_deg", "heading": "heading_deg", "compass": "heading_deg",
+    "distance": "distance_m",
+}
+"""Point extension elements we read (lower-case local name -> channel)."""
+
+SPORT_WORDS = {
+    "running": "running", "run": "running", "street_running": "running", "track_running": "running",
+    "treadmill_running": "running", "virtual_run": "running", "trail_running": "trail_running",
+    "walking": "walking", "walk": "walking", "casual_walking": "walking", "speed_walking": "walking",
+    "hiking": "hiking", "hike": "hiking",
+    "cycling": "cycling", "biking": "cycling", "ride": "cycling", "road_biking": "cycling",
+    "mountain_biking": "cycling", "gravel_cycling": "cycling", "indoor_cycling": "cycling",
+    "virtual_ride": "cycling", "e_bike_ride": "cycling", "ebikeride": "cycling",
+    "swimming": "swimming", "swim": "swimming", "open_water_swimming": "swimming",
+    "rowing": "rowing", "generic": "generic", "other": "generic",
+}
+STRAVA_TYPES = {"1": "cycling", "4": "hiking", "9": "running", "10": "walking", "16": "swimming",
+                "17": "cycling", "18": "cycling", "23": "rowing"}
+"""Strava writes <type> as its numeric activity code."""
+
+
+def sport_from_type(text: str | None) -> str:
+    """Our sport name for a GPX <type> (word or Strava number)."""
+    if not text:
+        return "unknown"
+    key = text.strip().lower().replace(" ", "_").replace("-", "_")
+    return STRAVA_TYPES.get(key) or SPORT_WORDS.get(key, "unknown")
+
+
+def parse_time(text: str | None) -> float:
+    """Unix seconds of an ISO 8601 time (UTC if no zone given); NaN if unparseable."""
+    if not text:
+        return float("nan")
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return float("nan")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
+
+
+def _number(text: str | None) -> float:
+    if text is None:
+        return float("nan")
+    try:
+        value = float(text)
+    except ValueError:
+        return float("nan")
+    return value if np.isfinite(value) else float("nan")
+
+
+def decode_gpx(data: bytes, name: str) -> RawActivity:
+    """Decode GPX bytes into a RawActivity (absolute times, cleaned later)."""
+    root = parse_xml(data, name)
+    if local_name(root.tag) != "gpx":
+        raise ReadError(name, f"not a GPX file (its root element is <{local_name(root.tag)}>)")
+    cols = {key: [] for key in ("time", "lat_deg", "lon_deg", "altitude_m", "speed_mps", "heart_rate_bpm",
+                                "cadence", "heading_deg", "distance_m")}
+    segment_ends: list[tuple[float, float]] = []
+    bad_position = bad_time = 0
+    sport = "unknown"
+    nan = float("nan")
+    for trk in root:
+        if local_name(trk.tag) != "trk":
+            continue
+        if sport == "unknown":
+            sport = sport_from_type(child_text(trk, "type"))
+        for seg in trk:
+            if local_name(seg.tag) != "trkseg":
+                continue
+            seg_times = []
+            for pt in seg:
+                if local_name(pt.tag) != "trkpt":
+                    continue
+                lat, lon = _number(pt.get("lat")), _number(pt.get("lon"))
+                if not (abs(lat) <= 90.0 and abs(lon) <= 180.0):
+                    bad_position += 1
+                    continue
+                values = {"lat_deg": lat, "lon_deg": lon}
+                when = nan
+                for child in pt:
+                    tag = local_name(child.tag)
+                    if tag == "time":
+                        when = parse_time(child.text)
+                    elif tag == "ele":
+                        values["altitude_m"] = _number(child.text)
+                    elif tag == "speed":
+                        values["speed_mps"] = _number(child.text)
+                    elif tag == "extensions":
+                        for element in child.iter():
+                            channel = EXTENSION_CHANNELS.get(local_name(element.tag))
+                            if channel is not None and element.text and len(element) == 0:
+                                values[channel] = _number(element.text)
+                if not np.isfinite(when):
+                    bad_time += 1
+                    continue
+                seg_times.append(when)
+                cols["time"].append(when)
+                for key in ("lat_deg", "lon_deg", "altitude_m", "speed_mps", "heart_rate_bpm", "cadence",
+                            "heading_deg", "distance_m"):
+                    cols[key].append(values.get(key, nan))
+            if seg_times:
+                segment_ends.append((min(seg_times), max(seg_times)))
+
+    warnings = []
+    if bad_position:
+        warnings.append(f"dropped {bad_position} track point{'s' if bad_position > 1 else ''} "
+                        "with unusable coordinates")
+    if bad_time:
+        warnings.append(f"dropped {bad_time} track point{'s' if bad_time > 1 else ''} without a valid time")
+    if not cols["time"]:
+        if bad_position or bad_time:
+            raise ReadError(name, "no usable track points: " + "; ".join(warnings))
+        raise ReadError(name, "no track points with a time (a route or waypoints only?)")
+
+    arr = {key: np.asarray(values, dtype=float) for key, values in cols.items()}
+    cadence = arr.pop("cadence")
+    arr["cadence_spm"] = _cadence_spm(cadence, sport)
+    arr["heading_deg"] = arr["heading_deg"] % 360.0
+    times = arr.pop("time")
+    pauses = [(a[1], b[0]) for a, b in zip(segment_ends, segment_ends[1:]) if b[0] > a[1]]
+    creator = root.get("creator")
+    return RawActivity(
+        file=name,
+        format="gpx",
+        times=times,
+        channels=arr,
+        sport=sport,
+        device=creator.strip() if creator else None,
+        pauses=pauses,
+        warnings=warnings,
+    )
+
+
+def _cadence_spm(cadence: np.ndarray, sport: str) -> np.ndarray:
+    """Steps per minute from GPX `cad`: none for wheels and strokes, doubled when it is strides."""
+    if sport not in FOOT_SPORTS or not np.isfinite(cadence).any():
+        return np.full(cadence.shape, np.nan)
+    moving = cadence[np.isfinite(cadence) & (cadence > 0)]
+    if moving.size and np.median(moving) < STRIDES_BELOW_SPM:
+        return 2.0 * cadence
+    return cadence
+
+
+class GpxFormat:
+    """Reader plugin object for GPX files."""
+
+    name = "gpx"
+    suffixes = (".gpx", ".xml")
+
+    def sniff(self, head: bytes) -> bool:
+        return looks_like_xml(head, ("gpx",))
+
+    def read(self, data: bytes, name: str) -> Activity:
+        return finish_activity(decode_gpx(data, name))
+
+
+READER = GpxFormat()
+
+
+@hookimpl
+def retrotrack_register_readers() -> list:
+    return [READER]

@@ -1,0 +1,97 @@
+"""Parsing untrusted XML exports: no entity expansion, no external references.
+
+A quick pass over the prolog (stopped at the root element) refuses any
+document that declares entities or points at an external DTD; the document
+is then parsed with the C ElementTree parser. Helpers read elements by local
+name, whatever the namespace prefix (Garmin ns3:, Strava gpxtpx:, none).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from xml.parsers import expat
+
+from retrotrack.errors import ReadError
+
+
+class _RootReached(Exception):
+    pass
+
+
+class _Refused(Exception):
+    pass
+
+
+def check_prolog(data: bytes, name: str) -> None:
+    """ReadError if the document declares entities or an external DTD (billion laughs, XXE)."""
+
+    def doctype(doctype_name, system_id, public_id, has_internal_subset):
+        if system_id or public_id:
+            raise _Refused("an external DTD")
+
+    def entity(*_args):
+        raise _Refused("entity declarations")
+
+    def root(*_args):
+        raise _RootReached
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.StartElementHandler = root
+    try:
+        parser.Parse(data, True)
+    except _RootReached:
+        return
+    except _Refused as exc:
+        raise ReadError(name, f"refusing XML with {exc} (entity expansion and external files are not allowed)") from None
+    except expat.ExpatError:
+        return  # the real parse reports it
+
+
+def parse_xml(data: bytes, name: str) -> ET.Element:
+    """The root element of an XML document; ReadError naming the file if it is not well-formed."""
+    check_prolog(data, name)
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise ReadError(name, f"not well-formed XML ({exc})") from None
+
+
+_LOCAL: dict[str, str] = {}
+
+
+def local_name(tag) -> str:
+    """Lower-case tag name without its namespace ("{ns}TrackPointExtension" -> "trackpointextension")."""
+    try:
+        return _LOCAL[tag]
+    except KeyError:
+        if not isinstance(tag, str):
+            return ""
+        name = _LOCAL[tag] = tag.rpartition("}")[2].rpartition(":")[2].lower()
+        return name
+    except TypeError:
+        return ""
+
+
+def children(element: ET.Element, name: str) -> list[ET.Element]:
+    """Direct children with this local name (lower case)."""
+    return [child for child in element if local_name(child.tag) == name]
+
+
+def child_text(element: ET.Element, name: str) -> str | None:
+    """Stripped text of the first direct child with this local name."""
+    for child in element:
+        if local_name(child.tag) == name:
+            return (child.text or "").strip()
+    return None
+
+
+def looks_like_xml(head: bytes, root_names: tuple[str, ...]) -> bool:
+    """Whether the first bytes are an XML document whose root is one of these (lower-case local names)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not text.startswith(b"<"):
+        return False
+    names = b"|".join(re.escape(n.encode()) for n in root_names)
+    return re.search(rb"<(?:[\w.-]+:)?(?:" + names + rb")[\s>/]", text) is not None
