@@ -68,6 +68,17 @@ EM_ITERATIONS = 5
 SEPARATION_MIN = 3.0
 """Backward and forward step rates must differ by this many noise widths to count as two gaits."""
 EM_MAX_BLOCKS = 1500
+CHANGE_WINDOWS_S = (6.0, 15.0)
+"""Pace and step rate are compared over this much moving time either side of a candidate change point
+(short for short bursts, long for noisy speeds from positions)."""
+CHANGE_SPEED = 0.10
+"""A clear change of pace: ~10 %, well above the wander of a steady run's 6 s average."""
+CHANGE_CADENCE = 0.03
+"""A clear change of step rate: ~3 % (~5 steps/min), several times a steady run's 6 s wander."""
+CHANGE_NOISE_FACTOR = 4.0
+"""... and at least this many robust standard deviations of the file's own 6 s to 6 s wander."""
+CHANGE_SWITCH_P = 0.1
+"""Chance that a clear change of pace or step rate (no stop, lap or slow-down) is a change of direction."""
 
 # Fusion.
 MEAN_DWELL_S = 300.0
@@ -295,6 +306,8 @@ class GaitFeatures:
     log_c: np.ndarray
     walk: np.ndarray
     weight: np.ndarray
+    change: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """How sharply pace or step rate changes at each interval (>= 1: a change point)."""
 
 
 def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarray) -> GaitFeatures | None:
@@ -357,7 +370,31 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
     with np.errstate(divide="ignore", invalid="ignore"):
         log_v = np.where(valid, np.log(v), 0.0)
         log_c = np.where(valid, np.log(c), 0.0)
-    return GaitFeatures(log_v, log_c, valid & ~run, weight)
+    change = np.maximum.reduce([_change_statistic(ck, mid_clock, dist, steps, w) for w in CHANGE_WINDOWS_S])
+    return GaitFeatures(log_v, log_c, valid & ~run, weight, change)
+
+
+def _change_statistic(ck: np.ndarray, mid_clock: np.ndarray, dist: np.ndarray, steps: np.ndarray, w: float) -> np.ndarray:
+    """Per interval: the change of pace and of step rate between the CHANGE_WINDOW_S of moving time
+    before and after it, in units of a clear change (CHANGE_SPEED, CHANGE_CADENCE in log terms)."""
+    lo = np.maximum(mid_clock - w, ck[0])
+    hi = np.minimum(mid_clock + w, ck[-1])
+    d_lo, d_md, d_hi = np.interp(lo, ck, dist), np.interp(mid_clock, ck, dist), np.interp(hi, ck, dist)
+    s_lo, s_md, s_hi = np.interp(lo, ck, steps), np.interp(mid_clock, ck, steps), np.interp(hi, ck, steps)
+    left, right = np.maximum(mid_clock - lo, 0.5), np.maximum(hi - mid_clock, 0.5)
+    v_l, v_r = (d_md - d_lo) / left, (d_hi - d_md) / right
+    c_l, c_r = 60.0 * (s_md - s_lo) / left, 60.0 * (s_hi - s_md) / right
+    dv = np.abs(np.log((v_r + 0.3) / (v_l + 0.3)))
+    dc = np.abs(np.log((c_r + 10.0) / (c_l + 10.0)))
+    # A change must stand out of this file's own wander (cadence resolution, sparse records), most of
+    # whose windows are steady: several times the robust spread of the statistic.
+    steady = (v_l > 0.5) & (v_r > 0.5)
+    if steady.sum() >= 20:
+        dv = dv / max(CHANGE_SPEED, CHANGE_NOISE_FACTOR * 1.4826 * float(np.median(dv[steady])))
+        dc = dc / max(CHANGE_CADENCE, CHANGE_NOISE_FACTOR * 1.4826 * float(np.median(dc[steady])))
+    else:
+        dv, dc = dv / CHANGE_SPEED, dc / CHANGE_CADENCE
+    return np.maximum(dv, dc)
 
 
 def _grade(activity: Activity, dist: np.ndarray, at: np.ndarray, clock: np.ndarray) -> np.ndarray:
@@ -610,6 +647,20 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
     return GaitVerdict({key: v / total for key, v in unnorm.items()}, post, covered)
 
 
+def _peaks(score: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Index of the highest score in each run of True in `mask`."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if starts.size == 0:
+        return np.zeros(0, dtype=int)
+    # Argmax per run, vectorised: rank by (run, score) and take each run's last.
+    run_of = np.cumsum(edges[:-1] == 1) - 1
+    idx = np.flatnonzero(mask)
+    order = np.lexsort((score[idx], run_of[idx]))
+    last = np.concatenate((np.flatnonzero(np.diff(run_of[idx][order])), [idx.size - 1]))
+    return idx[order][last]
+
+
 # --- putting it together -------------------------------------------------------------------------
 
 
@@ -705,6 +756,10 @@ def detect_direction(activity: Activity) -> DirectionTrack:
     heading_em = _log_em_from_llr(llr)
 
     f = gait_features(activity, dist, active)
+    if f is not None and f.change.size == switch_p.size:
+        # Clear changes of pace or step rate: where a switch of gait would show.
+        cp = _peaks(f.change, (f.change >= 1.0) & active)
+        switch_p[cp] = np.maximum(switch_p[cp], CHANGE_SWITCH_P)
     verdict = judge_gait(f, heading_em, switch_p) if f is not None else None
     if verdict is not None:
         methods.append("gait")

@@ -318,3 +318,39 @@ def test_real_run_without_cadence_is_unknown():
     track = detect_direction(act)
     assert track.method == "none"
     assert shares(act, track)[Direction.UNKNOWN] == 1.0
+
+
+# --- change points as switch hints ----------------------------------------------------------------
+
+
+def test_peaks_picks_the_highest_point_of_each_run():
+    from retrotrack.direction import _peaks
+
+    score = np.array([0.0, 1.2, 3.0, 1.5, 0.0, 0.0, 2.0, 2.5, 0.1, 4.0])
+    assert _peaks(score, score >= 1.0).tolist() == [2, 7, 9]
+    assert _peaks(score, np.zeros(score.size, dtype=bool)).size == 0
+
+
+def test_change_points_mark_the_switches_of_gait_without_heading():
+    """Every switch between forward and backward running (here with no stop to mark it) shows as a
+    clear change of pace or step rate within a few seconds, and a steady run shows almost none."""
+    from retrotrack.direction import _path_distance, _peaks, gait_features
+    from retrotrack.motion import stopped_intervals
+
+    plan = [Phase(FR, 240, 3.0)]
+    for _ in range(4):
+        plan += [Phase(BR, 40, 2.1), Phase(FR, 120, 3.0)]
+    sim = simulate(21, plan)
+    act = activity_from_truth(sim, heading=False)
+    active = ~stopped_intervals(act)
+    f = gait_features(act, _path_distance(act), active)
+    t = act.t_s
+    mid = 0.5 * (t[:-1] + t[1:])
+    found = mid[_peaks(f.change, (f.change >= 1.0) & active)]
+    switches = [when for when, _ in sim.truth.switches()]
+    assert len(switches) == 8
+    for when in switches:
+        assert np.min(np.abs(found - when)) <= 5.0, (when, found)
+    # Steady stretches (away from any switch) are not cut up.
+    far = np.array([np.min(np.abs(np.array(switches) - x)) > 20.0 for x in found])
+    assert far.sum() <= 3, found[far]
