@@ -95,11 +95,10 @@ def _interval_arrays(activity: Activity) -> tuple[np.ndarray, np.ndarray]:
     return dt, dd
 
 
-def _mid(values: np.ndarray) -> np.ndarray:
-    """Per-interval value: the mean of its two ends, or whichever end is known."""
-    a, b = values[:-1], values[1:]
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(a) & np.isfinite(b), 0.5 * (a + b), np.where(np.isfinite(a), a, b))
+def _interval_cadence(cadence_spm: np.ndarray) -> np.ndarray:
+    """Per-interval cadence: the value recorded at its end, which watches average over the time before it."""
+    a, b = cadence_spm[:-1], cadence_spm[1:]
+    return np.where(np.isfinite(b), b, a)
 
 
 def _weighted(values: np.ndarray, weights: np.ndarray) -> float | None:
@@ -110,9 +109,13 @@ def _weighted(values: np.ndarray, weights: np.ndarray) -> float | None:
 
 
 def _gait(dt: np.ndarray, dd: np.ndarray, cad: np.ndarray, sel: np.ndarray) -> tuple[float | None, float | None]:
-    """Time-weighted cadence and distance per step over the selected intervals."""
-    cadence = _weighted(cad[sel], dt[sel])
+    """Time-weighted cadence and distance per step over the selected intervals that have steps.
+
+    Intervals where the watch counted no steps (a shuffle, a pause in a stride
+    sensor) are left out, as watches leave zeros out of average cadence.
+    """
     ok = sel & np.isfinite(cad) & (cad > 0)
+    cadence = _weighted(cad[ok], dt[ok])
     steps = float(np.sum(cad[ok] / 60.0 * dt[ok]))
     step_len = float(np.sum(dd[ok]) / steps) if steps > 1.0 else None
     return cadence, step_len
@@ -124,7 +127,7 @@ def build_segments(activity: Activity, track: DirectionTrack) -> list[Segment]:
     if t.size < 2:
         return [Segment(Direction.STOPPED.label if t.size else "unknown", 0.0, 0.0 + 1e-3, 0.0, None, None, None, 1.0)] if t.size else []
     dt, dd = _interval_arrays(activity)
-    cad = _mid(activity.cadence_spm)
+    cad = _interval_cadence(activity.cadence_spm)
     labels = track.direction
     change = np.flatnonzero(np.diff(labels.astype(np.int16))) + 1
     starts = np.concatenate(([0], change))
@@ -156,7 +159,7 @@ def build_segments(activity: Activity, track: DirectionTrack) -> list[Segment]:
 def summarize(activity: Activity, track: DirectionTrack) -> Summary:
     """Totals per direction from the per-interval labels."""
     dt, dd = _interval_arrays(activity)
-    cad = _mid(activity.cadence_spm) if dt.size else dt
+    cad = _interval_cadence(activity.cadence_spm) if dt.size else dt
     totals = {}
     for d in (Direction.BACKWARD, Direction.FORWARD, Direction.UNKNOWN):
         sel = track.direction == d
