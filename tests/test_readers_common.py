@@ -176,7 +176,7 @@ def test_without_any_motion_channel_distance_is_zero_not_nan():
 
 def test_laps_sessions_and_pauses_become_relative_and_clipped():
     r = raw(T0 + 10 + np.arange(100.0), distance_m=np.arange(100.0) * 3)
-    r.laps = [RawLap(T0 + 10, T0 + 60, 150.0, 50.0)]
+    r.laps = [RawLap(T0, T0 + 60, 150.0, 50.0)]  # the timer started 10 s before the first record
     r.sessions = [RawSession("running", T0 + 10, T0 + 109, 297.0, 99.0, 90.0)]
     r.pauses = [(T0, T0 + 10), (T0 + 30, T0 + 40), (T0 + 35, T0 + 45), (T0 + 100, T0 + 500)]
     act = finish_activity(r)
@@ -337,3 +337,14 @@ def test_finish_always_gives_clean_arrays(steps, dist, lat, speed):
     assert np.all(np.diff(act.t_s) > 0) and act.t_s[0] == 0.0
     assert np.isfinite(act.distance_m).all() and np.all(np.diff(act.distance_m) >= 0)
     assert all(arr.size == act.t_s.size for arr in (act.lat_deg, act.speed_mps, act.cadence_spm))
+
+
+def test_a_cadence_that_cannot_be_steps_while_moving_is_dropped():
+    # A wrist sensor reading 0 (or a few) steps while paddling at 2 m/s is not a step rate.
+    cad = np.array([0.0, 0.0, 170.0, 0.0, 171.0] + [0.0, 30.0] * 5 + [168.0])
+    speed = np.array([0.2, 1.5] + [2.0] * 14)
+    act = finish_activity(raw(T0 + np.arange(16.0), cadence_spm=cad, speed_mps=speed))
+    assert act.cadence_spm[0] == 0.0  # standing still: a real zero
+    assert act.cadence_spm[1] == 0.0 and act.cadence_spm[3] == 0.0  # a moment while slowing: kept
+    assert act.cadence_spm[2] == 170.0 and act.cadence_spm[-1] == 168.0
+    assert np.isnan(act.cadence_spm[5:15]).all()

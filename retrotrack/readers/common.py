@@ -42,6 +42,13 @@ PLAUSIBLE = {
 """Values outside these ranges are corrupt, not measurements: they become NaN."""
 RESET_MIN_DROP_M = 50.0
 """A device distance falling by more than this (to under half) restarts, as in a new session."""
+MAX_STEP_M = 3.0
+"""Longer than any stride on foot: a cadence implying it while moving (often 0 from a wrist
+sensor while paddling or riding) is not a step rate and becomes NaN."""
+MOVING_MPS = 1.0
+"""Below this the runner may be standing, and a cadence of 0 is real."""
+NON_STEP_MIN_S = 5.0
+"""Only a stretch this long is dropped: a record or two at a stop (speed lagging) is real."""
 SMOOTH_KERNEL = (0.25, 0.5, 0.25)
 """Centred weighted mean on positions before measuring distance: damps jitter, barely cuts corners
 (on 1 Hz Garmin rides it changes distance by under 0.3 %)."""
@@ -49,6 +56,8 @@ SMOOTH_KERNEL = (0.25, 0.5, 0.25)
 
 @dataclass
 class RawSession:
+    """A device session (one sport of a multisport file), in absolute seconds."""
+
     sport: str
     start: float
     end: float
@@ -59,6 +68,8 @@ class RawSession:
 
 @dataclass
 class RawLap:
+    """A device lap, in absolute seconds."""
+
     start: float
     end: float
     distance_m: float | None = None
@@ -258,6 +269,18 @@ def smoothed_positions(lat: np.ndarray, lon: np.ndarray, kernel=SMOOTH_KERNEL) -
     return out_lat, out_lon
 
 
+def _drop_non_step_cadence(t: np.ndarray, cad: np.ndarray, speed: np.ndarray) -> None:
+    """NaN where the cadence cannot be steps: moving, yet steps over MAX_STEP_M, for NON_STEP_MIN_S or more."""
+    with np.errstate(invalid="ignore"):
+        odd = (speed >= MOVING_MPS) & (cad * MAX_STEP_M / 60.0 < speed)
+    if not odd.any():
+        return
+    edges = np.diff(np.concatenate(([0], odd.astype(np.int8), [0])))
+    for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        if t[stop - 1] - t[start] >= NON_STEP_MIN_S:
+            cad[start:stop] = np.nan
+
+
 def _device_distance(raw: RawActivity) -> np.ndarray | None:
     """The device's cumulative distance, gaps interpolated, restarts joined, made non-decreasing."""
     dist = raw.channels["distance_m"]
@@ -362,13 +385,16 @@ def finish_activity(raw: RawActivity) -> Activity:
         speed[missing] = np.gradient(ch["distance_m"], t)[missing]
     step = ch["step_length_m"]
     cad = ch["cadence_spm"]
+    _drop_non_step_cadence(t, cad, speed)
     derive = ~np.isfinite(step) & np.isfinite(speed) & np.isfinite(cad) & (cad > 0)
     step[derive] = speed[derive] / (cad[derive] / 60.0)
 
     t0, t_end = float(t[0]), float(t[-1])
     _check_summary_covers_records(raw, t_end)
-    laps = [Lap(lap.start - t0, lap.end - t0, lap.distance_m, lap.timer_s) for lap in raw.laps]
-    sessions = [Session(s.sport, s.start - t0, s.end - t0, s.distance_m, s.elapsed_s, s.timer_s) for s in raw.sessions]
+    # A lap or session the timer began a moment before the first record starts at 0 on our timeline.
+    laps = [Lap(max(lap.start - t0, 0.0), max(lap.end - t0, 0.0), lap.distance_m, lap.timer_s) for lap in raw.laps]
+    sessions = [Session(s.sport, max(s.start - t0, 0.0), max(s.end - t0, 0.0), s.distance_m, s.elapsed_s, s.timer_s)
+                for s in raw.sessions]
     device_distance = raw.device_distance_m
     if device_distance is None and raw.sessions and any(s.distance_m is not None for s in raw.sessions):
         device_distance = float(sum(s.distance_m or 0.0 for s in raw.sessions))
