@@ -15,7 +15,7 @@ from retrotrack import hookspecs, plugins
 from retrotrack.errors import ReadError
 from retrotrack.readers import read_activity
 
-EXAMPLE = REPO / "examples" / "tcx_plugin"
+EXAMPLE = REPO / "examples" / "plugins" / "tcx"
 SAMPLE = EXAMPLE / "retrotrack_tcx" / "sample.tcx"
 
 
