@@ -280,19 +280,29 @@ def _device(file_id: dict | None) -> str | None:
     return " ".join(parts) or None
 
 
+def _span(msg: dict, base: float, prev_end: float, fallback_end: float | None) -> tuple[float, float]:
+    """Absolute start and end of a lap or session message.
+
+    The end is start + total_elapsed_time: in summary-first files the message
+    timestamp is the activity start, not the end. A message without a start
+    follows the previous one.
+    """
+    start = _unix(msg["start_time"], base)
+    if start is None:
+        start = prev_end
+    elapsed = msg["total_elapsed_time"]
+    end = start + elapsed if elapsed is not None else _unix(msg["timestamp"], base)
+    if end is None or end < start:
+        end = start if fallback_end is None else fallback_end
+    return start, end
+
+
 def _sessions(dec: _Decoded, base: float, first: float, last: float) -> list[RawSession]:
     out = []
     prev_end = first
     for s in dec.sessions:
-        start = _unix(s["start_time"], base)
-        if start is None:
-            start = prev_end
-        elapsed = s["total_elapsed_time"]
-        end = start + elapsed if elapsed is not None else _unix(s["timestamp"], base)
-        if end is None or end < start:
-            end = last
-        out.append(RawSession(_sport_name(s), start, end, s["total_distance"], elapsed, s["total_timer_time"]))
-        prev_end = end
+        start, prev_end = _span(s, base, prev_end, last)
+        out.append(RawSession(_sport_name(s), start, prev_end, s["total_distance"], s["total_elapsed_time"], s["total_timer_time"]))
     return sorted(out, key=lambda x: x.start)
 
 
@@ -300,15 +310,8 @@ def _laps(dec: _Decoded, base: float, first: float, last: float) -> list[RawLap]
     out = []
     prev_end = first
     for lap in dec.laps:
-        start = _unix(lap["start_time"], base)
-        if start is None:
-            start = prev_end
-        elapsed = lap["total_elapsed_time"]
-        end = start + elapsed if elapsed is not None else _unix(lap["timestamp"], base)
-        if end is None or end < start:
-            end = start
-        out.append(RawLap(start, end, lap["total_distance"], lap["total_timer_time"]))
-        prev_end = end
+        start, prev_end = _span(lap, base, prev_end, None)
+        out.append(RawLap(start, prev_end, lap["total_distance"], lap["total_timer_time"]))
     return sorted(out, key=lambda x: x.start)
 
 
