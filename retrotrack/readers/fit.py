@@ -88,8 +88,15 @@ def _values(frame: FitDataMessage, names: tuple[str, ...]) -> dict:
     for fd in frame.fields:
         f = fd.field
         if f is not None and f.name in out and fd.value is not None:
-            out[f.name] = fd.value
+            out[f.name] = _scalar(fd.value)
     return out
+
+
+def _scalar(value):
+    """One value of a field; a damaged definition can declare a scalar field several values wide."""
+    if isinstance(value, (tuple, list)):
+        return value[0] if value else None
+    return value
 
 
 class _DevHeading:

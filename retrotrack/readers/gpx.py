@@ -58,6 +58,10 @@ def sport_from_type(text: str | None) -> str:
     return STRAVA_TYPES.get(key) or SPORT_WORDS.get(key, "unknown")
 
 
+GNSS_YEARS = (1980, 2100)
+"""A satellite fix cannot carry a time before GPS time began (1980); far-future years are corruption."""
+
+
 def parse_time(text: str | None) -> float:
     """Unix seconds of an ISO 8601 time (UTC if no zone given); NaN if unparseable."""
     if not text:
@@ -68,6 +72,8 @@ def parse_time(text: str | None) -> float:
         return float("nan")
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
+    if not GNSS_YEARS[0] <= when.year <= GNSS_YEARS[1]:
+        return float("nan")
     return when.timestamp()
 
 
