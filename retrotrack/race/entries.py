@@ -101,6 +101,8 @@ def _norm_header(h: str) -> str:
 
 def read_table(path: Path, what: str = "file") -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (line number, cells) rows of a CSV as spreadsheets write it; blank rows skipped."""
+    if "\0" in str(path):
+        raise ConfigError(str(path).replace("\0", "\\0"), f"a NUL character in the {what} name")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -195,6 +197,9 @@ def read_entries(path: str | Path, race_year: int, race_dir: str | Path | None =
         track_text = cell("track")
         track = None
         problem = None
+        if track_text and "\0" in track_text:
+            problem = "the track name contains a NUL character"
+            track_text = ""
         if track_text:
             p = Path(track_text.replace("\\", "/"))
             track = (path.parent / p).resolve() if not p.is_absolute() else p.resolve()

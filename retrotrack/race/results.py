@@ -124,12 +124,12 @@ def build_result(
         _world_best_review(r, race)
         return r
 
+    if track_error is not None:
+        r.status, r.reason = "error", track_error
+        return r
     if entry.track is None:
         r.status, r.reason = "dns", "no track and no time"
         r.direction_check = "unverified"
-        return r
-    if track_error is not None:
-        r.status, r.reason = "error", track_error
         return r
     assert timing is not None
     r.status = timing.status

@@ -22,7 +22,10 @@ from retrotrack.race.entries import Entry, read_entries
 from retrotrack.race.model import RaceInfo, RaceResult
 from retrotrack.race.results import OfficialTime, assign_places, build_result, results_to_csv, results_to_dict
 from retrotrack.race.times_import import read_times
-from retrotrack.race.timing import RunnerTiming, time_activity
+import numpy as np
+
+from retrotrack.race.progress import field_depth_priors
+from retrotrack.race.timing import RunnerTiming, apply_depth_prior, time_activity
 
 Progress = Callable[[int, int], None]
 
@@ -43,6 +46,36 @@ def time_track(track: str, race: RaceInfo) -> tuple[RunnerTiming | None, str | N
     except Exception as exc:
         return None, f"track {name} could not be timed ({type(exc).__name__}: {exc})", list(activity.warnings)
     return timing, None, list(activity.warnings)
+
+
+def settle_starts(timings: list[RunnerTiming], field_size: int | None = None) -> float | None:
+    """Re-time every runner who lined up at the start line with a depth prior learnt from the field.
+
+    `field_size` is how many runners the race has (entries): a small field cannot stand deep.
+    Returns the median depth behind the line, or None where too few runners lined up to tell.
+    """
+    lined_up = [tm for tm in timings if tm.depth is not None and tm.depth.kind == "line"]
+    priors = field_depth_priors([tm.depth.loglik for tm in lined_up], [tm.depth.onset_s for tm in lined_up],
+                                field_size)
+    if priors is None:
+        return None
+    for tm, prior in zip(lined_up, priors):
+        apply_depth_prior(tm, prior)
+    return float(np.median([tm.depth_m for tm in lined_up]))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _official_times(entries: list[Entry], times_path, warnings: list[str]) -> dict[str, OfficialTime]:
@@ -76,10 +109,10 @@ def run_race(config_path, times_path=None, jobs: int | None = None, progress: Pr
     outcomes: dict[str, tuple[RunnerTiming | None, str | None, list[str]]] = {}
     todo: list[Entry] = []
     for e in entries:
-        if e.track is None:
-            continue
         if e.track_problem:
             outcomes[e.bib] = (None, e.track_problem, [])
+        elif e.track is None:
+            continue
         elif not e.track.exists():
             outcomes[e.bib] = (None, f"track {e.track_text} is missing", [])
         else:
@@ -88,7 +121,9 @@ def run_race(config_path, times_path=None, jobs: int | None = None, progress: Pr
     done = 0
     if progress:
         progress(0, total)
-    workers = max(1, min(jobs or os.cpu_count() or 1, total))
+    workers = max(1, min(jobs or _cores(), total))
+    # Longest first, so no core is left with a big file at the end.
+    todo.sort(key=lambda e: -_size(e.track))
     if workers == 1 or total < 4:
         for e in todo:
             outcomes[e.bib] = time_track(str(e.track), race)
@@ -96,6 +131,8 @@ def run_race(config_path, times_path=None, jobs: int | None = None, progress: Pr
             if progress:
                 progress(done, total)
     else:
+        import retrotrack.readers  # noqa: F401  (imported once here: forked workers inherit it)
+
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(time_track, str(e.track), race): e for e in todo}
             for fut in as_completed(futures):
@@ -108,6 +145,7 @@ def run_race(config_path, times_path=None, jobs: int | None = None, progress: Pr
                 if progress:
                     progress(done, total)
 
+    settle_starts([o[0] for o in outcomes.values() if o[0] is not None], field_size=len(entries))
     results = []
     for e in entries:
         timing, err, reader_warnings = outcomes.get(e.bib, (None, None, []))
