@@ -51,15 +51,16 @@ def races(quick: bool):
 
 
 def evaluate(result, truth: dict) -> dict:
-    time_err, fin_err, statuses = [], [], []
+    time_err, fin_err, statuses, by_file = [], [], [], {}
     for r in result.results:
         tr = truth[r.bib]
         statuses.append((tr["status"], r.status, r.bib, tr["kind"], r.reason))
         if r.status == "finished" and r.time_source == "gps" and tr["time_s"] is not None:
             time_err.append(r.time_s - tr["time_s"])
+            by_file.setdefault((tr["track"] or "").rsplit(".", 1)[-1], []).append(r.time_s - tr["time_s"])
             if r.start_s is not None and tr["finish_s"] is not None:
                 fin_err.append(r.start_s + r.time_s - tr["finish_s"])
-    return {"time_err": time_err, "fin_err": fin_err, "statuses": statuses}
+    return {"time_err": time_err, "fin_err": fin_err, "statuses": statuses, "by_file": by_file}
 
 
 def fmt(errs) -> str:
@@ -75,7 +76,7 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     ap.add_argument("--keep", help="keep the simulated race folders here")
     a = ap.parse_args()
-    all_err, all_fin, all_status = [], [], []
+    all_err, all_fin, all_status, all_by_file = [], [], [], {}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(a.keep or tmp)
         for i, (label, course, n, seed) in enumerate(races(a.quick)):
@@ -93,10 +94,14 @@ def main() -> int:
                     print(f"    bib {bib} ({kind}): expected {want}, got {got}: {reason}")
             all_err += ev["time_err"]
             all_fin += ev["fin_err"]
+            for kind, errs in ev["by_file"].items():
+                all_by_file.setdefault(kind, []).extend(errs)
             all_status += ev["statuses"]
         ok = sum(1 for want, got, *_ in all_status if want == got)
         print(f"{'ALL':24s} time_s error {fmt(all_err)}; statuses {ok}/{len(all_status)}")
         print(f"{'':24s} finish crossing error {fmt(all_fin)}")
+        for kind, errs in sorted(all_by_file.items()):
+            print(f"{'':24s} time_s error, {kind.upper()} tracks: {fmt(errs)}")
 
         # Wall time: 150 runners, 5000 m on the track, end to end.
         course = track_course(TRACK, 5000, GUN)

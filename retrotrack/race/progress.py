@@ -1,41 +1,70 @@
-"""Sharper gate crossings from the watch's own distance, where it has one independent of GPS positions.
+"""Sharper crossings from the watch's own distance, and the start depth from the field.
 
-GPS position error is a few metres that wanders slowly (tens of seconds), so
-near a gate it is close to a constant offset: averaging the fixes near the line
-cannot remove it, and a 3 m offset is a second at backward racing pace. A
-watch's distance channel (from Doppler speed or a foot pod) does not share that
+GPS position error is a few metres that wanders slowly (tens of seconds to
+minutes), so near a line it is close to a constant offset: averaging the fixes
+near the line cannot remove it, and 3 m is a second at backward racing pace. A
+watch's distance channel (Doppler speed or a foot pod) does not share that
 offset: it tells how far the runner went between two moments to a few
 centimetres, though not where they were.
 
-So each crossing becomes a distance mark: the watch distance at which the
-runner was level with the line, averaged over every fix near it. Crossings of
-the same gate on successive laps are a lap apart in distance; a straight-line
-fit of mark against lap number (one offset per gate, one lap length for all)
-averages the GPS offsets of all those passes, and each crossing time is read
-back from the watch distance at its fitted mark. With one pass per gate there
-is nothing to average and the crossing stays as the gates module found it.
+So each pass of a line becomes a *mark*: the watch distance at which the runner
+was level with the line, read from the fixes around it (each fix's watch
+distance minus how far past the line the GPS puts it, over the stretch where
+the course runs straight through the line: the longer, the more of the wander
+averages out). A mark is off by the GPS error along the course at that moment,
+whatever the pace. Then every mark is explained at once by a small linear
+model (`fit_marks`):
+
+- each line has one offset (its mark on the first pass) and all lines share one
+  lap length (what a lap measures on this watch, for this runner's line), give
+  or take a random walk (the runner's line differs a little from lap to lap);
+- the runner's start, where they stood still behind the start line before the
+  gun, is the watch distance at which they set off plus their depth `d` behind
+  the line, and the GPS position while standing is a mark of that line;
+- in lanes (gun timing, one pass), the finish mark is about the start mark plus
+  the race distance: the runner's line is the measured one give or take a few
+  tenths of a metre a bend.
+
+The GPS errors of the marks are correlated as a slowly wandering offset is
+(exponentially in time, projected on each line's direction), so the fit is
+generalised least squares. It is linear in the depth, whose likelihood it
+returns: one track pins the depth down only to the GPS error, the field does
+better (`field_depth_priors`: a front row just behind the line, rows behind it
+setting off later).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrotrack.race.gates import GateCrossing, GateGeometry
+from retrotrack.race.gates import GateGeometry
 
 NEAR_M = 15.0
-"""Fixes this close to the line (along the course) give a distance mark."""
-MIN_PASSES = 3
-"""A gate needs this many passes before lap fits beat the single crossings."""
-
-
-@dataclass
-class LapFit:
-    """Watch distance at each gate's lap-0 mark, and one lap's length, from the lap fit."""
-
-    offset_m: dict[str, float]
-    lap_m: float
+"""Fixes this close to the line (along the course) give a pass its mark."""
+NEAR_S = 10.0
+"""...and this close in time to the crossing."""
+STRAIGHT_M = 150.0
+STRAIGHT_S = 45.0
+"""Further out, fixes this far (and this long) either side of the line count where the course runs straight."""
+STRAIGHT_DEG = 20.0
+"""Travel within this angle of the gate's bearing (over a few fixes either side: GPS jitter bends short
+chords) is along it."""
+ALIGN_FIXES = 3
+ACROSS_DRIFT_M = 8.0
+"""...and where the runner stays this close to where they crossed along the line (not a parallel street)."""
+GPS_SD_M = 3.5
+"""Typical GPS position error (one axis) of a watch: 2-5 m."""
+GPS_CORR_S = 60.0
+"""Typical correlation time of that error (20-120 s)."""
+MARK_JITTER_M = 0.7
+"""The part of a mark's error that does not persist from one second to the next."""
+PATH_WALK_M2_PER_M = 0.005
+"""How fast the watch distance and the course drift apart, as a random walk (variance per metre run):
+the runner's line wanders by a metre or two a lap, more on a course with many corners."""
+DEPTH_GRID_M = np.concatenate((np.arange(0.0, 3.0, 0.1), np.arange(3.0, 45.01, 0.5)))
+"""Depths behind the start line the start is integrated over."""
 
 
 def independent_distance(t_s: np.ndarray, distance_m: np.ndarray, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray | None:
@@ -59,94 +88,320 @@ def independent_distance(t_s: np.ndarray, distance_m: np.ndarray, x_m: np.ndarra
     return d
 
 
-def _mark(geom: GateGeometry, t_s, x_m, y_m, dist, cr: GateCrossing) -> float | None:
-    """Watch distance at which the runner was level with the line, from the fixes near it."""
-    a = geom.along(x_m, y_m)
+class ProgressClock:
+    """Watch distance against time, both ways (interpolated on the records where it advances)."""
+
+    def __init__(self, t_s: np.ndarray, distance_m: np.ndarray):
+        d = np.maximum.accumulate(np.asarray(distance_m, dtype=float))
+        keep = np.concatenate(([True], np.diff(d) > 1e-6))
+        self.t_s = np.asarray(t_s, dtype=float)
+        self.d_m = d
+        self._tk = self.t_s[keep]
+        self._dk = d[keep]
+
+    def mark_at(self, when_s) -> np.ndarray | float:
+        return np.interp(when_s, self.t_s, self.d_m)
+
+    def time_at(self, mark_m) -> np.ndarray | float:
+        """When the watch distance reached `mark_m` (the first moment, where it paused)."""
+        return np.interp(mark_m, self._dk, self._tk)
+
+
+def pass_mark(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, clock: ProgressClock,
+              index: int, t_cross: float) -> tuple[float, float] | None:
+    """(mark, when) of one pass: the watch distance level with the line, from the fixes around it.
+
+    Each fix gives its watch distance minus how far past the line the GPS puts
+    it. Near the line that is all fixes; further out only while the runner
+    keeps travelling along the gate's bearing (on a bend the distance past the
+    line is no longer progress), keeps moving (standing before a start or
+    after a finish says nothing about the pass), and stays within STRAIGHT_S
+    and STRAIGHT_M. The GPS error wanders with a correlation time of tens of
+    seconds, so a longer stretch averages more of it away.
+    """
     n = t_s.size
-    lo = cr.index
-    while lo - 1 >= 0 and np.isfinite(a[lo - 1]) and abs(a[lo - 1]) <= NEAR_M and cr.t_s - t_s[lo - 1] <= 10.0:
+    a_m = geom.along(x_m, y_m)
+    c_m = geom.across(x_m, y_m)
+    ok = np.isfinite(a_m)
+    aligned = aligned_with(geom, x_m, y_m)
+    c0 = c_m[index] if ok[index] else 0.0
+
+    def usable(i: int, j: int) -> bool:
+        """Fix i, next to fix j already in the window."""
+        if not ok[i] or abs(clock.d_m[max(i, j)] - clock.d_m[min(i, j)]) <= 0.2:
+            return False
+        if abs(a_m[i]) <= NEAR_M and abs(t_s[i] - t_cross) <= NEAR_S:
+            return True
+        return bool(aligned[i] and abs(a_m[i]) <= STRAIGHT_M and abs(t_s[i] - t_cross) <= STRAIGHT_S
+                    and abs(c_m[i] - c0) <= ACROSS_DRIFT_M)
+
+    lo = index
+    while lo - 1 >= 0 and usable(lo - 1, lo):
         lo -= 1
-    hi = min(cr.index + 1, n - 1)
-    while hi + 1 < n and np.isfinite(a[hi + 1]) and abs(a[hi + 1]) <= NEAR_M and t_s[hi + 1] - cr.t_s <= 10.0:
+    hi = min(index + 1, n - 1)
+    while hi + 1 < n and usable(hi + 1, hi):
         hi += 1
     sel = np.arange(lo, hi + 1)
-    sel = sel[np.isfinite(a[sel]) & (np.abs(a[sel]) <= NEAR_M)]
+    sel = sel[ok[sel]]
     if sel.size < 2:
         return None
-    # Only fixes while moving through: the watch distance must advance with `along`.
-    marks = dist[sel] - a[sel]
-    return float(np.median(marks)) if sel.size < 4 else float(np.mean(marks))
+    marks = clock.d_m[sel] - a_m[sel]
+    return float(np.mean(marks)), float(np.mean(t_s[sel]))
 
 
-def retime_from_distance(geom: GateGeometry, t_s, x_m, y_m, dist, cr: GateCrossing) -> None:
-    """Re-time a single crossing from its distance mark (every fix near the line, whatever the pace)."""
-    m = _mark(geom, t_s, x_m, y_m, dist, cr)
-    if m is None:
-        return
-    when = _time_at(t_s, dist, m)
-    if abs(when - cr.t_s) < 3.0:
-        cr.t_s = when
-        cr.refined = True
+def aligned_with(geom: GateGeometry, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+    """Per fix: travelling along the gate's bearing (its chord over ALIGN_FIXES either side), with
+    single stray fixes (GPS jitter) forgiven."""
+    n = x_m.size
+    a = geom.along(x_m, y_m)
+    c = geom.across(x_m, y_m)
+    lo = np.clip(np.arange(n) - ALIGN_FIXES, 0, n - 1)
+    hi = np.clip(np.arange(n) + ALIGN_FIXES, 0, n - 1)
+    da, dc = a[hi] - a[lo], c[hi] - c[lo]
+    ok = np.isfinite(a) & (da > 0) & (np.abs(dc) <= np.tan(np.radians(STRAIGHT_DEG)) * da)
+    lone = ~ok & np.concatenate(([False], ok[:-1])) & np.concatenate((ok[1:], [False])) & np.isfinite(a)
+    return ok | lone
 
 
-def _time_at(t_s: np.ndarray, dist: np.ndarray, mark: float) -> float:
-    """When the watch distance reached `mark` (interpolated on its strictly increasing records)."""
-    keep = np.concatenate(([True], np.diff(dist) > 1e-6))
-    return float(np.interp(mark, dist[keep], t_s[keep]))
+@dataclass
+class MarkObs:
+    """One observed mark: a pass of a line (or the GPS position while standing at the start line)."""
+
+    line: int
+    """Which line (gates at the same place and bearing share one)."""
+    lap: int
+    """Passes of this line since the start (the start itself is lap 0 of the start line)."""
+    t_s: float
+    """When, for how its GPS error correlates with the others'."""
+    mark_m: float
+    ux: float
+    uy: float
+    """The line's course direction: the GPS error that matters is along it."""
+    run_m: float = 0.0
+    """Metres run since the start: how far watch and course may have drifted apart."""
+    key: object = None
+    """The caller's handle for this pass."""
 
 
-def sharpen_crossings(
-    passes: dict[str, tuple[GateGeometry, list[GateCrossing], list[int]]],
-    t_s: np.ndarray,
-    x_m: np.ndarray,
-    y_m: np.ndarray,
-    dist: np.ndarray,
-) -> bool:
-    """Re-time crossings from a lap fit of watch-distance marks. Updates crossings in place.
+@dataclass
+class StartAnchor:
+    """The runner stood still before setting off at watch distance `mark_m`, some depth behind the start."""
 
-    `passes` maps a gate name to its geometry, its crossings and each crossing's
-    lap number. Returns whether anything was re-timed.
+    mark_m: float
+    line: int | None
+    """The start line's index among the lines, or None where the config has no line there (lanes, gun timing)."""
+
+
+@dataclass
+class DistanceRule:
+    """The finish (`line`, `lap`) is about the race distance past the start mark."""
+
+    line: int
+    lap: int
+    distance_m: float
+    sd_m: float
+
+
+@dataclass
+class MarkFit:
+    """Fitted marks as straight lines in the start depth d: mark = base + slope * d."""
+
+    marks: dict = field(default_factory=dict)
+    """caller key -> (base, slope)."""
+    rule_mark: tuple[float, float] | None = None
+    """The finish mark the distance rule speaks of, as (base, slope)."""
+    depth_loglik: np.ndarray | None = None
+    """Log-likelihood of each depth in DEPTH_GRID_M from the marks (None without a start anchor)."""
+
+
+def _covariance(obs: list[MarkObs], sd_m: float, corr_s: float) -> np.ndarray:
+    t = np.array([o.t_s for o in obs])
+    u = np.array([[o.ux, o.uy] for o in obs])
+    c = np.array([o.run_m for o in obs])
+    cos = u @ u.T
+    cov = sd_m**2 * np.exp(-np.abs(t[:, None] - t[None, :]) / corr_s) * cos
+    cov += PATH_WALK_M2_PER_M * np.minimum(c[:, None], c[None, :])
+    cov[np.diag_indices_from(cov)] += MARK_JITTER_M**2
+    return cov
+
+
+def fit_marks(obs: list[MarkObs], anchor: StartAnchor | None = None, rule: DistanceRule | None = None,
+              *, sd_m: float = GPS_SD_M, corr_s: float = GPS_CORR_S) -> MarkFit | None:
+    """Explain every observed mark by line offsets, one lap length and (with an anchor) the start depth.
+
+    Generalised least squares for the offsets and the lap length at each depth;
+    the depth itself is left to the caller's prior (its likelihood is returned).
+    Returns None when there is nothing to fit. With no anchor and one pass per
+    line the fitted marks are the observed ones.
     """
-    rows = []  # (gate index, lap, mark, crossing)
-    names = list(passes)
-    for gi, name in enumerate(names):
-        geom, crossings, laps = passes[name]
-        for cr, lap in zip(crossings, laps):
-            m = _mark(geom, t_s, x_m, y_m, dist, cr)
-            if m is not None and abs(_time_at(t_s, dist, m) - cr.t_s) < 5.0:
-                rows.append((gi, lap, m, cr))
-    counts = np.bincount([r[0] for r in rows], minlength=len(names)) if rows else np.zeros(len(names), int)
-    if not rows or counts.max() < MIN_PASSES:
+    if not obs and anchor is None:
         return None
-    rows = [r for r in rows if counts[r[0]] >= 2]
-    gates = sorted({r[0] for r in rows})
-    col = {g: i for i, g in enumerate(gates)}
+    start_line = anchor.line if anchor is not None else None
+    lines = sorted({o.line for o in obs} | ({rule.line} if rule is not None else set()))
+    free = [ln for ln in lines if ln != start_line]
+    col = {ln: i for i, ln in enumerate(free)}
+    laps_by_line: dict[int, set[int]] = {}
+    for o in obs:
+        laps_by_line.setdefault(o.line, set()).add(o.lap)
+    if start_line is not None:
+        laps_by_line.setdefault(start_line, set()).add(0)
+    with_lap = any(len(v) >= 2 for v in laps_by_line.values())
+    n_par = len(free) + (1 if with_lap else 0)
 
-    def fit(use: list[int]):
-        A = np.zeros((len(use), len(gates) + 1))
-        b = np.zeros(len(use))
-        for row, i in enumerate(use):
-            g, lap, m, _ = rows[i]
-            A[row, col[g]] = 1.0
-            A[row, -1] = lap
-            b[row] = m
-        coef, *_ = np.linalg.lstsq(A, b, rcond=None)
-        return coef
+    def design(line: int, lap: int) -> tuple[np.ndarray, float, float]:
+        """mark of (line, lap) = row @ theta + b * d + c."""
+        row = np.zeros(n_par)
+        b = c = 0.0
+        if line == start_line:
+            b, c = 1.0, anchor.mark_m
+        else:
+            row[col[line]] = 1.0
+        if with_lap:
+            row[-1] = lap
+        return row, b, c
 
-    use = list(range(len(rows)))
-    coef = fit(use)
-    # One robust pass: a pass far off the fit (a stumble, a GPS jump) is left out.
-    pred = np.array([coef[col[r[0]]] + coef[-1] * r[1] for r in rows])
-    resid = np.array([r[2] for r in rows]) - pred
-    scale = 1.4826 * np.median(np.abs(resid - np.median(resid))) + 0.5
-    keep = [i for i in use if abs(resid[i]) <= 4 * scale]
-    if len(keep) >= len(gates) + 2 and len(keep) < len(use):
-        coef = fit(keep)
-    lap_len = coef[-1]
-    if not np.isfinite(lap_len) or lap_len <= 0:
+    rows, bs, ys = [], [], []
+    for o in obs:
+        r, b, c = design(o.line, o.lap)
+        rows.append(r)
+        bs.append(b)
+        ys.append(o.mark_m - c)
+    cov = _covariance(obs, sd_m, corr_s) if obs else np.zeros((0, 0))
+    use_rule = rule is not None and anchor is not None and (with_lap or rule.lap == 0)
+    if use_rule:
+        r, b, c = design(rule.line, rule.lap)
+        # finish mark - (anchor + d) = D   ->   r @ theta + (b - 1) d = D + anchor - c
+        rows.append(r)
+        bs.append(b - 1.0)
+        ys.append(rule.distance_m + anchor.mark_m - c)
+        big = np.zeros((cov.shape[0] + 1, cov.shape[0] + 1))
+        big[:-1, :-1] = cov
+        big[-1, -1] = rule.sd_m**2
+        cov = big
+    m = len(ys)
+    A = np.array(rows, dtype=float).reshape(m, n_par)
+    bvec = np.array(bs, dtype=float)
+    y = np.array(ys, dtype=float)
+    if m:
+        try:
+            W = np.linalg.inv(cov)
+        except np.linalg.LinAlgError:
+            return None
+    else:
+        W = np.zeros((0, 0))
+    if n_par and m:
+        AtW = A.T @ W
+        G = np.linalg.pinv(AtW @ A)
+        M = W - AtW.T @ G @ AtW
+        th0 = G @ (AtW @ y)
+        th1 = -(G @ (AtW @ bvec))
+    else:
+        M = W
+        th0 = th1 = np.zeros(n_par)
+
+    fit = MarkFit()
+    if anchor is not None:
+        info = float(bvec @ M @ bvec) if m else 0.0
+        if info > 1e-9:
+            d_hat = float(bvec @ M @ y) / info
+            fit.depth_loglik = -0.5 * info * (DEPTH_GRID_M - d_hat) ** 2
+        else:
+            fit.depth_loglik = np.zeros(DEPTH_GRID_M.size)
+
+    def line_mark(line: int, lap: int) -> tuple[float, float]:
+        r, b, c = design(line, lap)
+        return float(r @ th0 + c), float(r @ th1 + b)
+
+    for o in obs:
+        fit.marks[o.key] = line_mark(o.line, o.lap)
+    if use_rule:
+        fit.rule_mark = line_mark(rule.line, rule.lap)
+    return fit
+
+
+def depth_prior(depth_max_m: float) -> np.ndarray:
+    """Prior density (per metre) at each depth of DEPTH_GRID_M: any depth from 0 to `depth_max_m` alike.
+
+    The rows of a field fill it evenly; the edge tapers over a few tenths of a
+    metre. Lanes or a single row have a small `depth_max_m`, a deep mass start
+    a large one.
+    """
+    g = DEPTH_GRID_M
+    dens = 1.0 / (1.0 + np.exp(np.clip((g - depth_max_m) / 0.3, -50, 50)))
+    return dens / float(dens @ DEPTH_CELL_M)
+
+
+DEPTH_CELL_M = np.gradient(DEPTH_GRID_M)
+"""The width of depth each grid point stands for (densities times this are probabilities)."""
+
+
+FIELD_FRONT_M = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 9.0)
+"""Candidate depths of a runner who sets off with the gun."""
+DEPTH_PER_RUNNER_M = 0.35
+"""A packed field is no deeper than this per runner (two abreast at arm's length: most fields are far
+wider, so this only bounds small fields)."""
+MIN_DEEPEST_M = 2.0
+FRONT_SCALE_M = 1.5
+"""Runners line up just behind the line: beforehand, a front row d metres behind it (or rows spread
+over d metres) is exp(-d / FRONT_SCALE_M) as likely as one right on it. A deep field shows itself."""
+FIELD_WAVE_MPS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
+"""Candidate depth per second of delay in setting off (the start moves back through a packed field
+as a wave; none in lanes or a single row)."""
+FIELD_SPREAD_M = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+"""Candidate spreads of depth among runners who set off at the same moment."""
+MIN_FIELD = 3
+"""Runners lined up at the line needed before the field's depth is learnt from them."""
+STRAY = 0.05
+"""The share of runners allowed to stand anywhere, whatever the rest of the field did."""
+
+
+def field_depth_priors(logliks: list[np.ndarray], onsets_s: list[float], field_size: int | None = None
+                       ) -> list[np.ndarray] | None:
+    """Each lined-up runner's depth prior, learnt from the whole field (densities over DEPTH_GRID_M).
+
+    One track pins its runner's depth to a few metres at best (GPS error), but
+    a field lined up together has a shape: a front row just behind the line,
+    rows behind it, and the rows further back setting off later as the start
+    moves back through the crowd. The field is modelled as depth ~ normal(front
+    + wave * delay, spread), kept to depth >= 0, with a small share of strays;
+    every (front, wave, spread) on a grid is weighed by how well it explains
+    all runners' own likelihoods at once (no relation to the delay and a
+    single row are among them), and each runner gets the weighted mixture at
+    their own delay. A field of `field_size` runners (all entries) cannot
+    stand deeper than DEPTH_PER_RUNNER_M each (all but the strays). None with
+    fewer than MIN_FIELD runners.
+    """
+    n = len(logliks)
+    if n < MIN_FIELD:
         return None
-    for g, lap, m, cr in rows:
-        fitted = coef[col[g]] + lap_len * lap
-        cr.t_s = _time_at(t_s, dist, fitted)
-        cr.refined = True
-    return LapFit({names[g]: float(coef[col[g]]) for g in gates}, float(lap_len))
+    g = DEPTH_GRID_M
+    L = np.array([np.exp(ll - ll.max()) for ll in logliks]) * DEPTH_CELL_M  # (n, G)
+    delay = np.asarray(onsets_s, dtype=float)
+    delay = np.maximum(delay - np.min(delay), 0.0)
+    wide = depth_prior(float(g[-1]))
+    cap = np.ones(g.size)
+    if field_size is not None:
+        deepest = max(MIN_DEEPEST_M, DEPTH_PER_RUNNER_M * field_size)
+        cap = 1.0 / (1.0 + np.exp(np.clip((g - deepest) / 0.3, -50, 50)))
+    wave = np.array(FIELD_WAVE_MPS)[:, None, None, None]
+    spread = np.array(FIELD_SPREAD_M)[None, :, None, None]
+
+    def densities(front: float) -> np.ndarray:
+        """Each runner's prior density for one front depth, every (wave, spread): shape (W, S, n, G)."""
+        mean = front + wave * delay[None, None, :, None]
+        dens = np.exp(-0.5 * ((g - mean) / spread) ** 2) * cap
+        dens /= np.maximum(np.sum(dens * DEPTH_CELL_M, axis=-1, keepdims=True), 1e-300)
+        return (1.0 - STRAY) * dens + STRAY * wide
+
+    # How well each (front, wave, spread) explains the whole field; runners line up just behind the
+    # line, so a front row far back needs the field's evidence.
+    score = np.array([np.sum(np.log(np.maximum(np.sum(densities(f) * L, axis=-1), 1e-300)), axis=-1) - f / FRONT_SCALE_M
+                      for f in FIELD_FRONT_M])  # (F, W, S)
+    score = score - np.array(FIELD_SPREAD_M)[None, None, :] / FRONT_SCALE_M
+    w = np.exp(score - score.max())
+    w /= w.sum()
+    priors = np.zeros((len(logliks), g.size))
+    for i, f in enumerate(FIELD_FRONT_M):
+        if w[i].max() > 1e-6:
+            priors += np.einsum("ws,wsng->ng", w[i], densities(f))
+    return list(priors)

@@ -1,9 +1,11 @@
 """Run a race end to end: config and entries in, every runner timed (in parallel), results out.
 
-Tracks are read and timed in worker processes (one per core by default); each
-worker returns plain data. A track that is missing, unreadable or makes a
-worker fail gives that runner status `error` with the reason; it never stops
-the race.
+Tracks are read and timed in worker processes (one per core by default,
+biggest files first); each worker returns plain data (the race window only).
+A track that is missing, unreadable or makes a worker fail gives that runner
+status `error` with the reason; it never stops the race. Once every track is
+in, the runners who lined up at the start line are re-timed with what the
+field shows about how deep it stood (`settle_starts`).
 """
 
 from __future__ import annotations
@@ -15,16 +17,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from retrotrack.atomic import write_atomic
 from retrotrack.errors import RetrotrackError
 from retrotrack.race.config import load_race_config
 from retrotrack.race.entries import Entry, read_entries
 from retrotrack.race.model import RaceInfo, RaceResult
+from retrotrack.race.progress import field_depth_priors
 from retrotrack.race.results import OfficialTime, assign_places, build_result, results_to_csv, results_to_dict
 from retrotrack.race.times_import import read_times
-import numpy as np
-
-from retrotrack.race.progress import field_depth_priors
 from retrotrack.race.timing import RunnerTiming, apply_depth_prior, time_activity
 
 Progress = Callable[[int, int], None]

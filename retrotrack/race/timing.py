@@ -2,16 +2,27 @@
 
 All times here are seconds since the gun. The rules are INTERFACE.md's:
 
-- chip timing starts at the runner's own crossing of `start` after the gun; a
-  runner whose GPS already has them across the line at the gun (or who is put
-  across it by GPS wander before moving) starts when they start moving, and no
-  chip time starts before the gun;
+- chip timing starts at the runner's own crossing of `start` after the gun. A
+  runner lined up behind the line (standing still there before setting off)
+  is timed from the moment they set off (steps, speed: far sharper than
+  positions) plus the time their progress took to reach the line; how far
+  behind it they stood is the one thing their own GPS cannot tell to better
+  than its error, so it is weighed with what the field shows (run.py). A
+  runner the GPS already has across the line starts when they start moving,
+  and no chip time starts before the gun. Anyone else starts at their GPS
+  crossing;
 - gun timing starts everyone at the gun;
 - counted crossings of `finish` are those after the start except any within
-  the first 50 m of the runner's race (measured along their track); the race
-  ends at the `finish_crossings`th. Warm-up and cool-down crossings never count;
+  the first 50 m of the runner's race (measured along their track), and
+  except GPS jitter back and forth over the line (a new pass needs 50 m of
+  running since the last); the race ends at the `finish_crossings`th. Warm-up
+  and cool-down crossings never count;
 - checkpoint crossings between start and finish are splits (each lap on a loop);
 - the direction check covers start to finish, or to where the track ends.
+
+Crossing times come from every pass of every line fitted together where the
+watch has a distance of its own (progress.py), else from the runner's pace
+through each line (race_pace_crossing).
 """
 
 from __future__ import annotations
@@ -26,7 +37,20 @@ from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity, Direction
 from retrotrack.race.gates import GateCrossing, GateGeometry, find_crossings
 from retrotrack.race.model import RaceInfo, RunnerTrace, SplitTime
-from retrotrack.race.progress import independent_distance, retime_from_distance, sharpen_crossings
+from retrotrack.race.progress import (
+    DEPTH_CELL_M,
+    DEPTH_GRID_M,
+    GPS_SD_M,
+    DistanceRule,
+    MarkObs,
+    ProgressClock,
+    StartAnchor,
+    aligned_with,
+    depth_prior,
+    fit_marks,
+    independent_distance,
+    pass_mark,
+)
 
 START_EXCLUSION_M = 50.0
 """Finish crossings within this distance of the runner's start are the start itself."""
@@ -34,8 +58,46 @@ ACROSS_AT_GUN_M = 25.0
 """A runner standing up to this far past the start line at the gun is taken to be lined up on it (GPS error)."""
 UNVERIFIED_BELOW = 0.5
 """The direction check is unverified when less than this share of the moving time has a known direction."""
+CONTRAST_SHARE = 0.1
+"""A race with at least this share called the required way shows a change of gait to compare."""
+FACING_COVERAGE = 0.5
+"""The compass speaks for a wrong-way call when it covers at least this share of the wrong-way time."""
+FACING_BASELINE_M = 6.0
+FACING_CONE_DEG = 60.0
 MOVING_SPEED_MPS = 1.0
 """Faster than this the runner has set off (a backward walk is ~0.8-1.2 m/s, racing is 2-7 m/s)."""
+MAX_MARK_SHIFT_M = 15.0
+"""A fitted mark further than this from the pass's own is not trusted (the pass's own is used)."""
+GUN_REACTION_MAX_S = 10.0
+"""Setting off this soon after the gun, having stood still before it, is reacting to the gun."""
+MAX_DEPTH_M = 40.0
+"""Standing this far behind the start line (the back of a deep field) still counts as lined up on it."""
+NEAR_MISS_M = 5.0
+"""A crossing this far beyond a gate's width still counts where the lap count expects one (GPS error)."""
+PAST_LINE_M = 10.0
+"""A lined-up runner has gone through the start when the GPS puts them this far past it."""
+LANE_DEPTH_M = 1.0
+"""Where the config has no start line (lanes), a runner standing still at the gun is this close behind their own."""
+STAND_S = 30.0
+"""The standing position is the mean of the fixes in the last this-many seconds before setting off."""
+MIN_STAND_FIXES = 3
+STILL_SPEED_MPS = 0.5
+STILL_CADENCE_SPM = 60.0
+BASELINE_FIXES = 5
+"""Without a watch distance, progress from standing is measured from the mean of this many last fixes."""
+MAX_PACE_SHIFT_S = 10.0
+PACE_WINDOW_S = 20.0
+"""Positions alone: a crossing is fitted over up to this long either side, at race pace, on the straight."""
+EASE_FRACTION = 0.8
+"""Below this share of their race pace a runner has eased up after the finish."""
+RULE_SD_M = 0.5
+RULE_SD_LANES = 0.0075
+"""How far a runner's race from their standing start to the finish may measure from the race distance
+on their watch: their own line and the watch's scale. Used for gun timing (races in lanes, where the
+line is the measured one give or take a few tenths of a metre a bend); in an open race runners run
+wide on every bend (a metre out is 6 m a lap), so the rule would pull every finish early."""
+TRACE_POINTS = 600
+"""A runner page's map and chart are a few hundred pixels wide: more records than this add bytes, not detail."""
 
 
 @dataclass
@@ -66,9 +128,14 @@ class RunnerTiming:
     race_distance_m: float | None = None
     """Distance along the track from the start to `end_s`."""
     start_method: str | None = None
-    """"gun", "crossing" or "moving" (across the line at the gun: started on moving off)."""
+    """"gun"; "standing" (lined up behind the start line: timed from setting off, to the line);
+    "moving" (the GPS had them across the line before they set off); or "crossing" (the GPS crossing)."""
     warnings: list[str] = field(default_factory=list)
     trace: RunnerTrace | None = None
+    depth: "DepthModel | None" = None
+    """How the times depend on the runner's depth behind the start line, where that is unknown."""
+    depth_m: float | None = None
+    """The depth behind the start line the times assume (its posterior mean)."""
 
 
 def fmt_clock(seconds: float, decimals: int = 0) -> str:
@@ -136,38 +203,51 @@ def speed_profile_mps(activity: Activity, x_m: np.ndarray, y_m: np.ndarray) -> n
     return np.where(np.isfinite(spd), spd, pos)
 
 
-def motion_onset_s(t_gun: np.ndarray, speed: np.ndarray, cadence: np.ndarray, after_s: float) -> float | None:
-    """When the runner sets off after `after_s`: sustained speed (or steps), traced back to where it began."""
+def motion_onset_s(t_gun: np.ndarray, speed: np.ndarray, cadence: np.ndarray, after_s: float, *,
+                   reliable_speed: bool = True) -> float | None:
+    """When the runner sets off after `after_s`: sustained speed (or steps), traced back to where it began.
+
+    Without a speed of the watch's own (`reliable_speed` False: speed from the
+    positions, which jitters by a metre a second around a standing runner),
+    steps decide wherever the watch counts them.
+    """
     n = t_gun.size
-    moving = (np.isfinite(speed) & (speed >= MOVING_SPEED_MPS)) | (np.isfinite(cadence) & (cadence >= 120))
+    cad = np.asarray(cadence, dtype=float)
+    has_cad = np.isfinite(cad)
+    fast = np.isfinite(speed) & (speed >= MOVING_SPEED_MPS)
+    if reliable_speed:
+        moving = fast | (has_cad & (cad >= 120))
+    else:
+        moving = np.where(has_cad, cad >= 120, fast)
     idx = np.flatnonzero(moving & (t_gun >= after_s))
     for i in idx.tolist():
         j_end = min(i + 3, n)
-        if moving[i:j_end].all() or j_end - i < 2:
-            # Walk back to the last record that was still (nearly) standing.
-            k = i
-            while k - 1 >= 0 and t_gun[k - 1] >= after_s and np.isfinite(speed[k - 1]) and speed[k - 1] >= 0.4:
-                k -= 1
-            if k == 0 or t_gun[k - 1] < after_s:
-                return max(float(t_gun[k]) - 0.5, after_s) if k > 0 else float(t_gun[k])
-            # Interpolate where the speed rose through half the moving threshold.
-            v0 = speed[k - 1] if np.isfinite(speed[k - 1]) else 0.0
-            v1 = speed[k] if np.isfinite(speed[k]) else MOVING_SPEED_MPS
-            target = 0.4
-            f = (target - v0) / (v1 - v0) if v1 > v0 else 0.0
-            f = float(np.clip(f, 0.0, 1.0))
-            return max(float(t_gun[k - 1] + f * (t_gun[k] - t_gun[k - 1])), after_s)
+        if not (moving[i:j_end].all() or j_end - i < 2):
+            continue
+        # Walk back to the last record that was still (nearly) standing.
+        k = i
+        while k - 1 >= 0 and t_gun[k - 1] >= after_s and _setting_off(speed, cad, k - 1, reliable_speed):
+            k -= 1
+        if k == 0:
+            return float(t_gun[0])
+        if t_gun[k - 1] < after_s:
+            return max(float(t_gun[k]) - 0.5, after_s)
+        if not reliable_speed:
+            return max(float(0.5 * (t_gun[k - 1] + t_gun[k])), after_s)
+        # Interpolate where the speed rose through 0.4 m/s.
+        v0 = speed[k - 1] if np.isfinite(speed[k - 1]) else 0.0
+        v1 = speed[k] if np.isfinite(speed[k]) else MOVING_SPEED_MPS
+        f = (0.4 - v0) / (v1 - v0) if v1 > v0 else 0.0
+        f = float(np.clip(f, 0.0, 1.0))
+        return max(float(t_gun[k - 1] + f * (t_gun[k] - t_gun[k - 1])), after_s)
     return None
 
 
-def _position_at(t_gun, x, y, when: float) -> tuple[float, float] | None:
-    ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() < 2:
-        return None
-    tt = t_gun[ok]
-    if when < tt[0] or when > tt[-1]:
-        return None
-    return float(np.interp(when, tt, x[ok])), float(np.interp(when, tt, y[ok]))
+def _setting_off(speed, cad, i: int, reliable_speed: bool) -> bool:
+    """Record i is already part of setting off (some speed, or some steps)."""
+    if reliable_speed or not np.isfinite(cad[i]):
+        return bool(np.isfinite(speed[i]) and speed[i] >= 0.4)
+    return bool(cad[i] >= 30.0)
 
 
 def direction_check(
@@ -177,8 +257,20 @@ def direction_check(
     end_s: float,
     race: RaceInfo,
     race_dist_m: np.ndarray,
+    facing: np.ndarray | None = None,
 ) -> DirectionCheck:
-    """Share of the known-direction moving time in [start_s, end_s] run in `race.direction`."""
+    """Share of the known-direction moving time in [start_s, end_s] run in `race.direction`.
+
+    A share below `min_backward_fraction` fails only with evidence that stands
+    up: the runner's gait changed during the race (some of it is called the
+    required way: a cheat's forward stretch shows against their own backward
+    running), or the watch's compass agrees (`facing`: per interval +1 facing
+    the required way against travel, -1 the other, 0 unknown; see
+    `facing_evidence`). A whole race called the wrong way from gait alone
+    rests on comparing it with a warm-up at a very different speed (a backward
+    sprint at 6-7 m/s is outside anything the gait model has seen): that is
+    `unverified`, for officials to check, never a disqualification.
+    """
     if t_gun.size < 2 or end_s <= start_s:
         return DirectionCheck(None, "unverified", "no track over the race")
     lo = np.clip(t_gun[:-1], start_s, end_s)
@@ -197,12 +289,53 @@ def direction_check(
         return DirectionCheck(frac, "unverified", f"direction known for {share} of the moving time", known, moving)
     if frac is not None and frac >= race.min_backward_fraction:
         return DirectionCheck(frac, "pass", None, known, moving)
-    where = _wrong_stretches(t_gun, labels == other, start_s, end_s, race_dist_m)
     other_word = other.label
+    contrast = good >= CONTRAST_SHARE * known
+    if facing is not None and facing.size == dur.size:
+        # Where the detector says the wrong way, what does the compass say?
+        wrong = labels == other
+        f_contra = float(dur[wrong & (facing > 0)].sum())
+        f_agree = float(dur[wrong & (facing < 0)].sum())
+        if f_contra + f_agree >= FACING_COVERAGE * bad:
+            if f_contra > f_agree:
+                return DirectionCheck(frac, "unverified", (
+                    f"the gait says {other_word} for {fmt_clock(bad)} but the watch's compass says {race.direction} "
+                    "there: check by other means"), known, moving)
+            contrast = True  # the compass agrees: the verdict stands
+    if not contrast:
+        return DirectionCheck(frac, "unverified", (
+            f"gait alone calls {100 * bad / known:.0f} % of the race {other_word}, with no change of gait in the race "
+            "to compare it with: check by other means"), known, moving)
+    where = _wrong_stretches(t_gun, labels == other, start_s, end_s, race_dist_m)
     reason = f"ran {other_word} {fmt_clock(bad)} of {fmt_clock(known)} ({100 * bad / known:.0f} %)"
     if where:
         reason += " " + " and ".join(where)
     return DirectionCheck(frac, "fail", reason, known, moving)
+
+
+def facing_evidence(activity: Activity, x: np.ndarray, y: np.ndarray, want: str) -> np.ndarray | None:
+    """Per interval: +1 where the watch faces the `want` way relative to travel, -1 the other way, 0 unknown.
+
+    Travel is the chord over a few fixes either side (at least FACING_BASELINE_M
+    long); facing within FACING_CONE_DEG of against travel is backward, of
+    along it forward. None without a compass.
+    """
+    h = np.asarray(activity.heading_deg, dtype=float)
+    n = h.size
+    if n < 2 or np.isfinite(h).sum() < 10:
+        return None
+    lo = np.clip(np.arange(n) - 2, 0, n - 1)
+    hi = np.clip(np.arange(n) + 2, 0, n - 1)
+    dx, dy = x[hi] - x[lo], y[hi] - y[lo]
+    ok = np.isfinite(h) & np.isfinite(dx) & np.isfinite(dy) & (np.hypot(dx, dy) >= FACING_BASELINE_M)
+    travel = np.degrees(np.arctan2(dx, dy))
+    diff = np.abs((h - travel + 180.0) % 360.0 - 180.0)
+    back = ok & (diff >= 180.0 - FACING_CONE_DEG)
+    fwd = ok & (diff <= FACING_CONE_DEG)
+    sign = np.where(back, 1, np.where(fwd, -1, 0))
+    if want != "backward":
+        sign = -sign
+    return sign[:-1].astype(np.int8)
 
 
 def _wrong_stretches(t_gun, wrong: np.ndarray, start_s, end_s, dist) -> list[str]:
@@ -237,6 +370,37 @@ def _round_m(d: float) -> int:
     return int(step * round(max(d, 0.0) / step))
 
 
+@dataclass
+class DepthModel:
+    """How a runner's times depend on how far behind the start line they stood (DEPTH_GRID_M).
+
+    The depth is the one thing a single track cannot pin down to better than
+    the GPS error; the field can (run.py fits a prior to every runner's depth
+    likelihood and calls `apply_depth_prior`).
+    """
+
+    loglik: np.ndarray
+    """Log-likelihood of each depth from this runner's own track."""
+    start_s: np.ndarray
+    """The start (seconds since the gun) for each depth."""
+    event_s: np.ndarray
+    """Each split event's time for each depth, shape (events, depths)."""
+    events: list["SplitEvent"]
+    onset_s: float | None
+    """When the runner set off (seconds after the gun)."""
+    kind: str
+    """"line" (stood at the config's start line) or "lane" (stood still at the gun, no line in the config)."""
+
+
+@dataclass
+class SplitEvent:
+    """A counted crossing that becomes a split."""
+
+    name: str
+    distance_m: float | None
+    finish: bool = False
+
+
 def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack | None = None,
                   *, with_trace: bool = True) -> RunnerTiming:
     """Time one runner's race from their watch export."""
@@ -252,12 +416,6 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     t = t_rec + _gun_offset_s(activity, race.gun_time)
     proj = LocalProjection(race.finish.lat_deg, race.finish.lon_deg)
     x, y = proj.to_xy(activity.lat_deg, activity.lon_deg)
-    dist = smoothed_distance_m(t, x, y)
-    speed = speed_profile_mps(activity, x, y)
-    cad = np.asarray(activity.cadence_spm, dtype=float)
-    if directions is None:
-        directions = detect_direction(activity)
-    labels = directions.direction
     damaged = bool(activity.warnings)
 
     if t[-1] < 0:
@@ -268,50 +426,68 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
             direction=DirectionCheck(None, "unverified", "no track over the race"),
             warnings=warnings,
         )
+    dist = smoothed_distance_m(t, x, y)
+    speed = speed_profile_mps(activity, x, y)
+    cad = np.asarray(activity.cadence_spm, dtype=float)
+    if directions is None:
+        directions = detect_direction(activity)
+    labels = directions.direction
+    dev = watch_distance(activity, t, x, y)
+    clock = ProgressClock(t, dev) if dev is not None else None
+    device_speed = activity.format != "gpx" and np.isfinite(np.asarray(activity.speed_mps, dtype=float)).mean() > 0.5
+    # Without the watch's own speed, GPS jitter around a standing runner looks like a metre a second:
+    # setting off is judged on displacement over a few seconds instead.
+    go_speed = speed if device_speed else displacement_speed_mps(t, x, y)
+    cad = fill_short_gaps(t, cad)
+    onset = motion_onset_s(t, go_speed, cad, 0.0, reliable_speed=device_speed)
+    stand = standing_fixes(t, x, y, go_speed, cad, onset, reliable_speed=device_speed)
 
     # The start.
+    start_line_geom = GateGeometry.from_gate(race.start, proj) if race.start is not None else None
+    anchor_kind = None  # "line": stood at the start line; "lane": stood still at the gun, no line to measure from
+    z_stand = None
+    start_pass = None  # the GPS crossing of the start line that started the race (crossing starts)
     start_method = "gun"
     if race.timing == "gun":
         start = 0.0
         after = t >= 0
         moved = float(dist[after][-1] - dist[after][0]) if after.sum() >= 2 else 0.0
-        if moved < 20.0 and motion_onset_s(t, speed, cad, 0.0) is None:
+        if moved < 20.0 and onset is None:
             status = "error" if damaged else "dns"
             return RunnerTiming(status=status,
                                 reason=("track damaged: " + activity.warnings[0]) if damaged
                                 else "no movement along the course after the gun",
                                 direction=DirectionCheck(None, "unverified", "did not start"), warnings=warnings)
+        if stand is not None and onset is not None and onset <= GUN_REACTION_MAX_S and t[stand[-1]] >= -2.0:
+            anchor_kind = "lane"
+            if start_line_geom is not None:
+                z, c = _stand_position(start_line_geom, x, y, stand)
+                if -MAX_DEPTH_M <= z <= ACROSS_AT_GUN_M and abs(c) <= start_line_geom.half_width_m + NEAR_MISS_M:
+                    anchor_kind, z_stand = "line", z
     else:
-        sg = GateGeometry.from_gate(race.start, proj)
-        crossings = find_crossings(sg, t, x, y)
-        onset = motion_onset_s(t, speed, cad, 0.0)
+        sg = start_line_geom
+        post = [c for c in find_crossings(sg, t, x, y) if c.t_interp_s >= 0.0 or c.t_s >= 0.0]
         start = None
-        at_gun = _position_at(t, x, y, 0.0)
-        if at_gun is not None:
-            a0 = float(sg.along(np.array(at_gun[0]), np.array(at_gun[1])))
-            c0 = float(sg.across(np.array(at_gun[0]), np.array(at_gun[1])))
-            ix = int(np.searchsorted(t, 0.0))
-            still = ix >= t.size or not np.isfinite(speed[ix]) or speed[max(ix - 1, 0)] < MOVING_SPEED_MPS
-            if 0 < a0 <= ACROSS_AT_GUN_M and abs(c0) <= sg.half_width_m and still:
-                if onset is not None:
-                    start, start_method = onset, "moving"
-        if start is None:
-            post = [c for c in crossings if c.t_interp_s >= 0.0 or c.t_s >= 0.0]
-            if post:
-                first = post[0]
-                dev = watch_distance(activity, t, x, y)
-                if dev is not None:
-                    retime_from_distance(sg, t, x, y, dev, first)
-                start, start_method = max(first.t_s, 0.0), "crossing"
-                if onset is not None and onset > start and onset - start < 10.0:
-                    # The GPS put them across before they moved: they start on moving off.
-                    start, start_method = onset, "moving"
+        if stand is not None and onset is not None:
+            z, c = _stand_position(sg, x, y, stand)
+            lined_up = -MAX_DEPTH_M <= z <= ACROSS_AT_GUN_M and abs(c) <= sg.half_width_m + NEAR_MISS_M
+            # They must then go through: well past the line soon after setting off.
+            a_after = sg.along(x, y)
+            soon = np.flatnonzero((t >= onset) & (t <= onset + 15.0 + max(-z, 0.0) / 2.0) & (a_after > PAST_LINE_M))
+            if lined_up and soon.size:
+                anchor_kind, z_stand = "line", z
+                start, start_method = onset, ("moving" if z > 0 else "standing")
+        if start is None and post:
+            first = post[0]
+            start, start_method = max(first.t_s, 0.0), "crossing"
+            start_pass = first
+            if onset is not None and onset > start and onset - start < 10.0:
+                # The GPS put them across before they moved: they start on moving off.
+                start, start_method, start_pass = onset, "moving", None
         if start is None:
             status = "error" if damaged else "dns"
             if damaged:
                 reason = f"track damaged before the start: {activity.warnings[0]}"
-            elif t[-1] < 0:
-                reason = "the track ends before the gun"
             else:
                 reason = "no crossing of the start line after the gun"
             return RunnerTiming(status=status, reason=reason,
@@ -322,85 +498,473 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     start_dist = float(np.interp(start, t, dist))
     race_dist = dist - start_dist
 
-    # Counted crossings of the finish.
+    # Counted crossings of the finish, and checkpoint crossings on the way.
     fg = GateGeometry.from_gate(race.finish, proj)
-    counted: list[GateCrossing] = []
-    for c in find_crossings(fg, t, x, y):
-        if c.t_s <= start:
-            continue
-        if float(np.interp(c.t_s, t, race_dist)) < START_EXCLUSION_M:
-            continue
-        counted.append(c)
-        if len(counted) == race.finish_crossings:
-            break
-    finished = len(counted) == race.finish_crossings
+    counted = counted_finishes(fg, t, x, y, start, race_dist, race)
+    n_laps = race.finish_crossings
+    finished = len(counted) == n_laps
     end = counted[-1].t_s if finished else float(t[-1])
     cp_passes = []
     for cp in race.checkpoints:
         g = GateGeometry.from_gate(cp, proj)
         cp_passes.append((g, [c for c in find_crossings(g, t, x, y) if start < c.t_s <= end]))
+        if clock is None:
+            for c in cp_passes[-1][1]:
+                c.t_s = race_pace_crossing(g, t, x, y, c)
 
-    # Where the watch has its own distance, average the GPS offsets over every pass of each gate.
-    dev = watch_distance(activity, t, x, y)
-    if dev is not None and counted:
-        passes = {"finish": (fg, counted, list(range(1, len(counted) + 1)))}
-        for g, cps in cp_passes:
-            passes[g.name] = (g, cps, list(range(1, len(cps) + 1)))
-        sharpen_crossings(passes, t, x, y, dev)
-    finish = counted[-1].t_s if finished else None
-    end = finish if finished else float(t[-1])
+    if clock is None:
+        # Positions alone: each crossing from the runner's pace through the line (see race_pace_crossing).
+        for k, c in enumerate(counted, start=1):
+            c.t_s = race_pace_crossing(fg, t, x, y, c, finish=finished and k == n_laps)
 
-    # Splits: lap crossings of the finish and checkpoint crossings, in time order.
-    events: list[tuple[float, str, float | None]] = []
-    n_laps = race.finish_crossings
+    events: list[SplitEvent] = []
+    gps_times: list[float] = []
     for k, c in enumerate(counted, start=1):
         last = finished and k == n_laps
-        name = "finish" if last else f"lap {k}"
         d = race.distance_m if last else (race.distance_m - (n_laps - k) * race.lap_m if race.lap_m else None)
-        events.append((c.t_s, name, d))
+        events.append(SplitEvent("finish" if last else f"lap {k}", d, last))
+        gps_times.append(c.t_s)
     for g, cps in cp_passes:
         for k, c in enumerate(cps, start=1):
-            events.append((c.t_s, g.name if len(cps) == 1 else f"{g.name} ({k})", None))
-    events.sort(key=lambda e: (e[0], e[1] != "finish"))
-    if finished:
-        # The finish is the last split whatever the rounding.
-        events = [e for e in events if e[0] < finish or e[1] == "finish"]
-    splits = []
-    prev = 0.0
-    for when, name, d in events:
-        el = when - start
-        splits.append(SplitTime(name=name, elapsed_s=el, split_s=el - prev, distance_m=d))
-        prev = el
+            events.append(SplitEvent(g.name if len(cps) == 1 else f"{g.name} ({k})", None))
+            gps_times.append(c.t_s)
 
-    check = direction_check(t, labels, start, end, race, race_dist)
-    covered = float(np.interp(end, t, race_dist))
-    if finished:
-        status, reason = "finished", None
+    # Sharper times: from the watch distance (every pass fitted together), or from the GPS alone.
+    grid = DEPTH_GRID_M
+    anchor_mark = None
+    fit = None
+    if clock is not None:
+        fit, anchor_mark, event_keys, obs_marks = _fit_passes(race, proj, t, x, y, clock, start, end, onset, anchor_kind,
+                                                              z_stand, stand, start_pass, fg, counted, cp_passes, finished)
+    if fit is not None:
+        event_s = np.empty((len(events), grid.size))
+        for i, key in enumerate(event_keys):
+            base, slope = fit.marks.get(key, (np.nan, 0.0))
+            seen = obs_marks.get(key)
+            if np.isfinite(base):
+                marks = base + slope * grid
+                tt = clock.time_at(marks)
+                # A fit that strays far from what the pass itself says speaks of noise, not of the runner.
+                ok = np.abs(marks - seen) <= MAX_MARK_SHIFT_M if seen is not None else np.abs(tt - gps_times[i]) <= 5.0
+                event_s[i] = np.where(ok, tt, clock.time_at(seen) if seen is not None else gps_times[i])
+            else:
+                event_s[i] = gps_times[i]
     else:
+        event_s = np.repeat(np.asarray(gps_times, dtype=float)[:, None], grid.size, axis=1).reshape(len(events), grid.size)
+
+    if race.timing == "gun":
+        start_s = np.zeros(grid.size)
+    elif anchor_kind == "line":
+        if clock is not None:
+            start_s = clock.time_at(anchor_mark + grid)
+        else:
+            start_s = _gps_progress_times(sg, t, x, y, stand, onset, z_stand)
+        start_s = np.maximum(start_s, max(onset, 0.0))
+    elif start_pass is not None and fit is not None and ("start", 0) in fit.marks:
+        tt = float(clock.time_at(fit.marks[("start", 0)][0]))
+        start_s = np.full(grid.size, max(tt, 0.0) if abs(tt - start) <= 3.0 else start)
+    else:
+        start_s = np.full(grid.size, start)
+    loglik = np.zeros(grid.size)
+    if fit is not None and fit.depth_loglik is not None:
+        loglik = fit.depth_loglik
+    elif z_stand is not None:
+        loglik = -0.5 * ((grid + z_stand) / GPS_SD_M) ** 2
+    model = DepthModel(loglik, start_s, event_s, events, onset, anchor_kind or "none")
+
+    timing = RunnerTiming(status="finished" if finished else "dnf", start_method=start_method, warnings=warnings,
+                          depth=model)
+    # Before the field is known: the most likely depth at a line (the GPS crossing, kept behind the line);
+    # in lanes the prior is a proper one, and its median is the answer.
+    _settle(timing, default_depth_prior(anchor_kind), median=anchor_kind == "lane")
+    if anchor_kind is None:
+        timing.depth = None
+    start = timing.start_s
+    end = timing.finish_s if finished else float(t[-1])
+    timing.end_s = end
+    race_dist = dist - float(np.interp(start, t, dist))
+    timing.direction = direction_check(t, labels, start, end, race, race_dist,
+                                       facing_evidence(activity, x, y, race.direction))
+    covered = float(np.interp(end, t, race_dist))
+    timing.race_distance_m = covered
+    if not finished:
         where = f"{covered / 1000:.2f} km" if covered >= 1000 else f"{covered:.0f} m"
         laps = f" ({len(counted)} of {n_laps} finish-line crossings)" if n_laps > 1 else ""
         if damaged:
-            status = "error"
-            reason = f"track damaged before the finish, readable to {where}{laps}: {activity.warnings[0]}"
+            timing.status = "error"
+            timing.reason = f"track damaged before the finish, readable to {where}{laps}: {activity.warnings[0]}"
         else:
-            status = "dnf"
-            reason = f"track ends after {where} without reaching the finish{laps}"
+            timing.status = "dnf"
+            timing.reason = f"track ends after {where} without reaching the finish{laps}"
+    if with_trace:
+        timing.trace = _trace(activity, t, start, end, speed, labels)
+    return timing
 
-    trace = _trace(activity, t, start, end, speed, labels) if with_trace else None
-    return RunnerTiming(
-        status=status,
-        reason=reason,
-        start_s=start,
-        finish_s=finish,
-        time_s=(finish - start) if finished else None,
-        splits=splits,
-        direction=check,
-        end_s=end,
-        race_distance_m=covered,
-        start_method=start_method,
-        warnings=warnings,
-        trace=trace,
-    )
+
+def _settle(timing: RunnerTiming, prior: np.ndarray | None, *, median: bool = False) -> None:
+    """Start, finish, time and splits from the depth model at one depth.
+
+    The depth is the most likely one under `prior` or, with `median` (a prior
+    learnt from the field, which can be trusted as a distribution), the
+    posterior median: the depth that minimises the expected absolute error.
+    """
+    dm = timing.depth
+    grid = DEPTH_GRID_M
+    if prior is None:
+        d = 0.0
+    else:
+        logp = dm.loglik + np.log(np.maximum(prior, 1e-300))
+        if median:
+            w = np.exp(logp - logp.max()) * DEPTH_CELL_M
+            cw = np.cumsum(w) / w.sum()
+            d = float(np.interp(0.5, cw, grid))
+        else:
+            i = int(np.argmax(logp))
+            d = float(grid[i])
+            if 0 < i < grid.size - 1:
+                # The peak between grid points (a parabola through three).
+                l0, l1, l2 = logp[i - 1], logp[i], logp[i + 1]
+                den = l0 - 2 * l1 + l2
+                if den < 0:
+                    off = 0.5 * (l0 - l2) / den
+                    d = float(np.interp(i + np.clip(off, -1, 1), np.arange(grid.size), grid))
+        timing.depth_m = d
+    start = float(np.interp(d, grid, dm.start_s))
+    ev = np.array([np.interp(d, grid, row) for row in dm.event_s]) if len(dm.events) else np.zeros(0)
+    events = dm.events
+    order = sorted(range(len(events)), key=lambda i: (ev[i], not events[i].finish))
+    finish = next((float(ev[i]) for i in order if events[i].finish), None)
+    if finish is not None:
+        # The finish is the last split whatever the rounding.
+        order = [i for i in order if ev[i] < finish or events[i].finish]
+    splits = []
+    prev = 0.0
+    for i in order:
+        el = float(ev[i]) - start
+        splits.append(SplitTime(name=events[i].name, elapsed_s=el, split_s=el - prev, distance_m=events[i].distance_m))
+        prev = el
+    timing.start_s = start
+    timing.splits = splits
+    if finish is not None:
+        timing.finish_s = finish
+        timing.time_s = finish - start
+
+
+def apply_depth_prior(timing: RunnerTiming, prior: np.ndarray) -> None:
+    """Re-time a runner under a depth prior learnt from the field (run.py); the direction check stands."""
+    if timing.depth is None or timing.start_s is None:
+        return
+    old = timing.start_s
+    _settle(timing, prior, median=True)
+    if timing.finish_s is not None:
+        timing.end_s = timing.finish_s
+    if timing.trace is not None:
+        timing.trace.t_s = timing.trace.t_s - (timing.start_s - old)
+
+
+"""A crossing this far beyond a gate's width still counts where the lap count needs it (GPS error)."""
+
+
+def default_depth_prior(kind: str | None) -> np.ndarray | None:
+    """The depth prior before the field is known: anywhere up to MAX_DEPTH_M at a line; just behind it in lanes."""
+    if kind is None:
+        return None
+    return depth_prior(LANE_DEPTH_M if kind == "lane" else MAX_DEPTH_M)
+
+
+def counted_finishes(fg: GateGeometry, t, x, y, start: float, race_dist: np.ndarray, race: RaceInfo) -> list[GateCrossing]:
+    """The counted crossings of the finish: after the start, past its first 50 m, up to the last one needed.
+
+    GPS jitter can take a track back and forth over the line within a few
+    metres: a crossing less than START_EXCLUSION_M (along the track) after the
+    last counted one is the same pass. A crossing just beyond the gate's width
+    (GPS error, NEAR_MISS_M) counts only where the lap count expects one: a lap
+    (or, first, the start's part lap) after the last counted crossing, give or
+    take a sixth of it.
+    """
+    n_laps = race.finish_crossings
+    cands = []
+    for c in find_crossings(fg, t, x, y, include_outside=True):
+        if c.t_s <= start:
+            continue
+        d = float(np.interp(c.t_s, t, race_dist))
+        if d < START_EXCLUSION_M:
+            continue
+        if abs(c.across_m) <= fg.half_width_m:
+            cands.append((c, d, True))
+        elif abs(c.across_m) <= fg.half_width_m + NEAR_MISS_M:
+            cands.append((c, d, False))
+    lap = race.lap_m
+    if lap is None and n_laps > 1:
+        ds = [d for _, d, ok in cands if ok]
+        if len(ds) >= 2:
+            lap = float(np.median(np.diff(ds)))
+    counted: list[GateCrossing] = []
+    prev_d = 0.0
+    for c, d, ok in cands:
+        if counted and d - prev_d < START_EXCLUSION_M:
+            continue
+        if not ok:
+            if counted:
+                gap = lap
+            else:
+                gap = race.distance_m - (n_laps - 1) * lap if lap else (race.distance_m if n_laps == 1 else None)
+            if gap is None or gap <= 0 or abs(d - prev_d - gap) > max(30.0, gap / 6.0):
+                continue
+        counted.append(c)
+        prev_d = d
+        if len(counted) == n_laps:
+            break
+    return counted
+
+
+def _stand_position(geom: GateGeometry, x, y, stand: np.ndarray) -> tuple[float, float]:
+    """Mean (along, across) of the standing fixes relative to a gate."""
+    return float(np.mean(geom.along(x[stand], y[stand]))), float(np.mean(geom.across(x[stand], y[stand])))
+
+
+def standing_fixes(t, x, y, speed, cad, onset: float | None, *, reliable_speed: bool) -> np.ndarray | None:
+    """Indices of the fixes where the runner stood still just before setting off (the last STAND_S of it)."""
+    if onset is None:
+        return None
+    i = int(np.searchsorted(t, onset, side="left")) - 1
+    still = _still(t, x, y, speed, cad, reliable_speed)
+    out = []
+    while i >= 0 and still[i] and onset - t[i] <= STAND_S:
+        if np.isfinite(x[i]) and np.isfinite(y[i]):
+            out.append(i)
+        i -= 1
+    if len(out) < MIN_STAND_FIXES:
+        return None
+    return np.array(out[::-1])
+
+
+def _still(t, x, y, speed, cad, reliable_speed: bool) -> np.ndarray:
+    """Per record: the runner is standing (no steps; no speed where the watch measures it).
+
+    `speed` is the watch's own, or (not `reliable_speed`) displacement speed
+    over a few seconds, so that GPS jitter does not look like motion.
+    """
+    c = np.asarray(cad, dtype=float)
+    has_cad = np.isfinite(c)
+    slow = ~(np.asarray(speed) >= STILL_SPEED_MPS)
+    return np.where(has_cad, (c < STILL_CADENCE_SPM) & (slow | ~reliable_speed), slow)
+
+
+def fill_short_gaps(t: np.ndarray, values: np.ndarray, max_gap_s: float = 5.0) -> np.ndarray:
+    """A channel with its short gaps (a record or two without a value) filled from the nearest record."""
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v)
+    if ok.all() or not ok.any():
+        return v
+    idx = np.flatnonzero(ok)
+    pos = np.searchsorted(t[idx], t)
+    left = idx[np.clip(pos - 1, 0, idx.size - 1)]
+    right = idx[np.clip(pos, 0, idx.size - 1)]
+    nearest = np.where(np.abs(t[left] - t) <= np.abs(t[right] - t), left, right)
+    fill = ~ok & (np.abs(t[nearest] - t) <= max_gap_s)
+    out = v.copy()
+    out[fill] = v[nearest[fill]]
+    return out
+
+
+def displacement_speed_mps(t, x, y, half_window_s: float = 3.0) -> np.ndarray:
+    """Straight-line displacement over a centred window, per second (robust to a metre of GPS jitter)."""
+    n = t.size
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 2:
+        return np.full(n, np.nan)
+    xi = np.interp(t, t[ok], x[ok])
+    yi = np.interp(t, t[ok], y[ok])
+    lo = np.clip(np.searchsorted(t, t - half_window_s), 0, n - 1)
+    hi = np.clip(np.searchsorted(t, t + half_window_s, side="right") - 1, 0, n - 1)
+    span = np.maximum(t[hi] - t[lo], 1e-9)
+    return np.hypot(xi[hi] - xi[lo], yi[hi] - yi[lo]) / span
+
+
+def _gps_progress_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: float, z_stand: float) -> np.ndarray:
+    """Without a watch distance: for each depth, when the GPS progress since standing reached it.
+
+    Over the few seconds from standing to the line the GPS error barely moves,
+    so the fixes' progress from their own standing mean is good to a metre or so.
+    """
+    grid = DEPTH_GRID_M
+    # Progress is measured from where the GPS had them just before they set off: the error wanders,
+    # and the last few seconds of standing share most of it with the first few of running.
+    z_stand = float(np.mean(geom.along(x[stand[-BASELINE_FIXES:]], y[stand[-BASELINE_FIXES:]])))
+    i0 = int(stand[-1]) + 1
+    sel = np.flatnonzero((np.arange(t.size) >= i0) & (t <= onset + 90.0) & np.isfinite(x) & np.isfinite(y))
+    if sel.size == 0:
+        return np.full(grid.size, onset)
+    prog = np.maximum.accumulate(np.concatenate(([0.0], geom.along(x[sel], y[sel]) - z_stand)))
+    tt = np.concatenate(([onset], np.maximum(t[sel], onset)))
+    keep = np.concatenate(([True], np.diff(prog) > 1e-6))
+    prog, tt = prog[keep], tt[keep]
+    if prog.size < 2:
+        return np.full(grid.size, onset)
+    out = np.interp(grid, prog, tt)
+    # Beyond the fixes used: carry on at the last pace.
+    beyond = grid > prog[-1]
+    if beyond.any():
+        v = max((prog[-1] - prog[-2]) / max(tt[-1] - tt[-2], 1e-6), 0.5)
+        out[beyond] = tt[-1] + (grid[beyond] - prog[-1]) / v
+    return out
+
+
+def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish: bool = False) -> float:
+    """A crossing time from positions alone: the runner's pace carried through the line.
+
+    The GPS error is nearly the same offset for tens of seconds, so the fixes
+    within a couple of metres of the line know little more than those 20 s
+    away: a straight line fitted to the distance past the line over the
+    stretch where the course runs straight along the gate's bearing (up to
+    PACE_WINDOW_S either side, at race pace) averages more of the wander away.
+
+    At the `finish` runners ease up after the line, and a GPS offset of a few
+    metres behind them puts their crossing after it, when they are already
+    walking (8 m at 1.2 m/s is 7 s): fixes after they eased up are left out,
+    so the offset costs what it costs at race pace, either way.
+    """
+    v = displacement_speed_mps(t, x, y, half_window_s=2.0)
+    before = (t >= cr.t_s - 30.0) & (t <= cr.t_s - 5.0) & np.isfinite(v)
+    if before.sum() < 5:
+        return cr.t_s
+    pace = float(np.median(v[before]))
+    if pace < 1.5:
+        return cr.t_s
+    t_end = cr.t_s + PACE_WINDOW_S
+    if finish:
+        eased = np.flatnonzero((t >= cr.t_s - 10.0) & (t <= cr.t_s + PACE_WINDOW_S) & np.isfinite(v)
+                               & (v < EASE_FRACTION * pace))
+        if eased.size:
+            t_end = float(t[eased[0]]) - 1.0
+    a = geom.along(x, y)
+    n = t.size
+    aligned = aligned_with(geom, x, y)
+    # The contiguous aligned stretch around the crossing (or, eased up, ending where they eased).
+    i0 = min(cr.index, int(np.searchsorted(t, t_end, side="right")) - 1)
+    if i0 < 0:
+        return cr.t_s
+    lo = i0
+    while lo - 1 >= 0 and aligned[lo - 1] and t[lo - 1] >= cr.t_s - PACE_WINDOW_S:
+        lo -= 1
+    hi = i0
+    while hi + 1 < n and aligned[hi + 1] and t[hi + 1] <= t_end:
+        hi += 1
+    sel = np.arange(lo, hi + 1)
+    sel = sel[np.isfinite(a[sel]) & (t[sel] <= t_end)]
+    if sel.size < 5 or float(t[sel[-1]] - t[sel[0]]) < 4.0:
+        return cr.t_s
+    tt = t[sel] - cr.t_s
+    slope, icpt = np.polyfit(tt, a[sel], 1)
+    if not (0.5 * pace <= slope <= 2.0 * pace):
+        return cr.t_s
+    when = cr.t_s - icpt / slope
+    if abs(when - cr.t_s) > MAX_PACE_SHIFT_S:
+        return cr.t_s
+    return float(when)
+
+
+def _same_line(a: GateGeometry, b: GateGeometry) -> bool:
+    """Two gates on one line: within a few metres and bearings within 30 degrees."""
+    close = np.hypot(a.x0_m - b.x0_m, a.y0_m - b.y0_m) <= 5.0
+    return bool(close and a.ux * b.ux + a.uy * b.uy >= np.cos(np.radians(30.0)))
+
+
+def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, anchor_kind, z_stand, stand,
+                start_pass, fg, counted, cp_passes, finished):
+    """Marks of every pass of every line between start and end, fitted together (see progress.py).
+
+    Returns (fit, anchor mark, the fit key of each split event in event order).
+    """
+    geoms: list[GateGeometry] = []
+
+    def line_of(g: GateGeometry) -> int:
+        for i, h in enumerate(geoms):
+            if _same_line(g, h):
+                return i
+        geoms.append(g)
+        return len(geoms) - 1
+
+    fl = line_of(fg)
+    passes = []  # (key, line, crossing)
+    for k, c in enumerate(counted, start=1):
+        passes.append((("finish", k), fl, fg, c))
+    for g, cps in cp_passes:
+        li = line_of(g)
+        for k, c in enumerate(cps, start=1):
+            passes.append(((g.name, k), li, g, c))
+    sl = None
+    if race.start is not None:
+        sg = GateGeometry.from_gate(race.start, proj)
+        sl = line_of(sg)
+        race_d = clock.mark_at(t)
+        d0 = float(clock.mark_at(start))
+        for k, c in enumerate((c for c in find_crossings(sg, t, x, y) if start < c.t_s <= end), start=1):
+            if race_d[min(c.index + 1, t.size - 1)] - d0 < START_EXCLUSION_M:
+                continue
+            if sl == fl and any(abs(c.t_s - p[3].t_s) < 1.0 for p in passes if p[1] == fl):
+                continue
+            passes.append((("start", k), sl, sg, c))
+        if start_pass is not None:
+            passes.append((("start", 0), sl, sg, start_pass))
+    anchor_mark = float(clock.mark_at(onset)) if anchor_kind is not None else None
+    obs_raw = []
+    for key, li, g, c in passes:
+        pm = pass_mark(geoms[li], t, x, y, clock, c.index, c.t_s)
+        if pm is not None:
+            obs_raw.append((key, li, pm[0], pm[1]))
+    # The GPS position while standing at the start line is a mark of that line at lap 0.
+    if anchor_kind == "line" and z_stand is not None and sl is not None:
+        obs_raw.append((("stand", 0), sl, anchor_mark - z_stand, float(np.mean(t[stand]))))
+    base_mark = anchor_mark if anchor_mark is not None else float(clock.mark_at(start))
+    lap = race.lap_m
+    if lap is None:
+        by_line: dict[int, list[float]] = {}
+        for key, li, m, _ in obs_raw:
+            by_line.setdefault(li, []).append(m)
+        diffs = [np.diff(sorted(v)) for v in by_line.values() if len(v) >= 2]
+        if diffs:
+            lap = float(np.median(np.concatenate(diffs)))
+    # Number each line's passes in order; a gap of about n laps between two passes (a pass the GPS
+    # missed) skips n - 1. Numbering by distance alone would drift: a runner's lap on their watch is
+    # a few metres longer than the course's.
+    lap_no: dict = {}
+    for li in {r[1] for r in obs_raw}:
+        mine = sorted((r for r in obs_raw if r[1] == li), key=lambda r: r[2])
+        if anchor_kind == "line" and li == sl:
+            prev_m, j = anchor_mark, 0
+        else:
+            prev_m, j = None, None
+        for key, _, m, _ in mine:
+            if key == ("stand", 0):
+                lap_no[key] = 0
+                continue
+            if prev_m is None:
+                j = 0
+            else:
+                j += max(1, int(round((m - prev_m) / lap))) if lap else 1
+            lap_no[key] = j
+            prev_m = m
+    obs = []
+    for key, li, m, when in obs_raw:
+        g = geoms[li]
+        obs.append(MarkObs(li, lap_no[key], when, m, g.ux, g.uy, max(m - base_mark, 0.0), key))
+    anchor = None
+    rule = None
+    if anchor_kind is not None:
+        anchor = StartAnchor(anchor_mark, sl if anchor_kind == "line" else None)
+        fin = [o for o in obs if o.key == ("finish", race.finish_crossings)] if finished else []
+        if fin and race.timing == "gun" and race.finish_crossings == 1:
+            sd = RULE_SD_M + RULE_SD_LANES * race.distance_m
+            rule = DistanceRule(fin[0].line, fin[0].lap, race.distance_m, sd)
+    fit = fit_marks(obs, anchor, rule)
+    keys = [("finish", k) for k in range(1, len(counted) + 1)]
+    for g, cps in cp_passes:
+        keys += [(g.name, k) for k in range(1, len(cps) + 1)]
+    if fit is not None and rule is not None and fit.rule_mark is not None:
+        fit.marks[("finish", race.finish_crossings)] = fit.rule_mark
+    return fit, anchor_mark, keys, {key: m for key, _, m, _ in obs_raw}
 
 
 def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
@@ -411,9 +975,23 @@ def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarr
 
 
 def _trace(activity: Activity, t: np.ndarray, start: float, end: float, speed: np.ndarray, labels: np.ndarray) -> RunnerTrace:
+    """The runner's race for the page's map and chart, thinned to about TRACE_POINTS records.
+
+    Every record where the direction changes is kept, so each thinned interval
+    still has one direction (that of its first record).
+    """
     sel = np.flatnonzero((t >= start - 1e-9) & (t <= end + 1e-9))
     if sel.size == 0:
         sel = np.array([int(np.clip(np.searchsorted(t, start), 0, t.size - 1))])
+    if sel.size > TRACE_POINTS and labels.size >= sel[-1]:
+        step = int(np.ceil(sel.size / TRACE_POINTS))
+        keep = np.zeros(sel.size, bool)
+        keep[::step] = True
+        keep[-1] = True
+        change = np.flatnonzero(np.diff(labels[sel[:-1]].astype(np.int16))) + 1
+        if change.size <= TRACE_POINTS:
+            keep[change] = True
+        sel = sel[keep]
     lab = labels[sel[:-1]] if sel.size > 1 and labels.size >= sel[-1] else np.zeros(max(sel.size - 1, 0), np.uint8)
     return RunnerTrace(
         t_s=t[sel] - start,

@@ -1,0 +1,255 @@
+"""Chip starts from standing, the field's depth, pass counting, the watch-distance fit, easing up, the sprint check.
+
+Synthetic tracks with known truth: positions in a local frame, a GPS error that
+is a slowly wandering offset (what a watch's error is over a few seconds), and
+for FIT-like files a watch distance of the runner's true path.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from retrotrack.direction import DirectionTrack
+from retrotrack.geo import LocalProjection
+from retrotrack.model import Activity, Direction, empty_channels
+from retrotrack.race.gates import GateGeometry
+from retrotrack.race.model import Gate, RaceInfo
+from retrotrack.race.progress import DEPTH_GRID_M, MarkObs, fit_marks, field_depth_priors
+from retrotrack.race.run import settle_starts
+from retrotrack.race.timing import (
+    TRACE_POINTS,
+    counted_finishes,
+    direction_check,
+    race_pace_crossing,
+    smoothed_distance_m,
+    time_activity,
+)
+
+GUN = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
+PROJ = LocalProjection(53.34, -6.26)
+
+
+def gate(name, x, y=0.0, bearing=90.0, width=30.0):
+    lat, lon = PROJ.to_latlon(x, y)
+    return Gate(name, float(lat), float(lon), bearing, width)
+
+
+def activity(t_gun, x, y, *, true_path_m=None, fmt="fit", heading=None, cadence=None):
+    """An activity from positions at times since the gun; a watch distance of the true path when given."""
+    t_gun = np.asarray(t_gun, dtype=float)
+    n = t_gun.size
+    ch = empty_channels(n)
+    lat, lon = PROJ.to_latlon(np.asarray(x, float), np.asarray(y, float))
+    ch["lat_deg"], ch["lon_deg"] = lat, lon
+    if true_path_m is not None:
+        ch["distance_m"] = np.asarray(true_path_m, float)
+        ch["speed_mps"] = np.gradient(ch["distance_m"], t_gun)
+    if cadence is not None:
+        ch["cadence_spm"] = np.asarray(cadence, float)
+    if heading is not None:
+        ch["heading_deg"] = np.asarray(heading, float)
+    return Activity(file=f"t.{fmt}", format=fmt, start_time=GUN + timedelta(seconds=float(t_gun[0])),
+                    t_s=t_gun - t_gun[0], warnings=[], **ch)
+
+
+def backward(act):
+    n = act.t_s.size - 1
+    return DirectionTrack(np.full(n, Direction.BACKWARD, np.uint8), np.ones(n), "test")
+
+
+def sprint_from(depth_m, accel=3.0, v_max=5.0, react_s=0.3, t0=-40.0, t1=60.0):
+    """1 Hz times and progress (metres past the start line) of a runner standing depth_m behind it."""
+    t = np.arange(t0, t1 + 0.5, 1.0)
+    tt = np.maximum(t - react_s, 0.0)
+    t_top = v_max / accel
+    s = np.where(tt < t_top, 0.5 * accel * tt**2, 0.5 * accel * t_top**2 + v_max * (tt - t_top))
+    s = np.where(t > react_s, s, 0.0) - depth_m
+    # The true crossing of the line (s = 0).
+    fine = np.linspace(react_s, react_s + 10.0, 20001)
+    ff = fine - react_s
+    sf = np.where(ff < t_top, 0.5 * accel * ff**2, 0.5 * accel * t_top**2 + v_max * (ff - t_top)) - depth_m
+    true_start = float(fine[np.searchsorted(sf, 0.0)])
+    return t, s, true_start
+
+
+def test_field_of_front_row_runners_is_timed_from_setting_off():
+    # Eight runners 0.4-0.6 m behind the line, each with their own GPS offset of a few metres.
+    rng = np.random.default_rng(3)
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=200.0, gun_time=GUN, timing="chip",
+                    start=gate("start", 0.0), finish=gate("finish", 200.0))
+    timings, truths, alone = [], [], []
+    for _ in range(8):
+        depth = rng.uniform(0.4, 0.6)
+        t, s, true_start = sprint_from(depth, react_s=rng.uniform(0.15, 0.4))
+        off = rng.normal(0.0, 3.5)
+        steps = np.concatenate(([0.0], np.diff(s)))  # the watch counts the steps of the second just gone
+        act = activity(t, s + off, np.zeros_like(s), true_path_m=s - s[0], cadence=np.where(steps > 0.2, 180, 0))
+        tm = time_activity(act, race, backward(act), with_trace=False)
+        assert tm.start_method in ("standing", "moving")
+        alone.append(abs(tm.start_s - true_start))
+        timings.append(tm)
+        truths.append(true_start)
+    settle_starts(timings, field_size=8)
+    errs = [abs(tm.start_s - true) for tm, true in zip(timings, truths)]
+    # Alone, each start is as wrong as its GPS offset at a standing start's slow speed; the field pins them.
+    assert np.median(errs) < 0.3
+    assert np.median(errs) < 0.5 * np.median(alone)
+    assert all(tm.start_s >= 0.0 for tm in timings)
+
+
+def test_deep_field_puts_later_starters_further_back():
+    g = DEPTH_GRID_M
+    rng = np.random.default_rng(5)
+    depths = rng.uniform(0.5, 12.0, 60)
+    onsets = 0.2 + depths / 3.0  # the start moves back through the crowd at 3 m/s
+    lls = [-0.5 * ((g - (d + rng.normal(0, 3.5))) / 3.5) ** 2 for d in depths]
+    priors = field_depth_priors(lls, list(onsets), field_size=60)
+    means = [float((p * np.gradient(g)) @ g / (p * np.gradient(g)).sum()) for p in priors]
+    # The prior follows when a runner set off: the first away are at the front.
+    assert np.corrcoef(means, depths)[0, 1] > 0.8
+    assert min(means) < 3.0 and max(means) > 8.0
+    assert field_depth_priors(lls[:2], list(onsets[:2])) is None
+
+
+def circle_track(laps, lap_m=400.0, v=4.0, t_go=0.0, extra_s=30.0):
+    R = lap_m / (2 * np.pi)
+    t = np.arange(-30.0, t_go + laps * lap_m / v + extra_s, 1.0)
+    s = np.where(t <= t_go, -0.5, -0.5 + v * (t - t_go))
+    return t, s, R
+
+
+def test_gps_jitter_over_the_line_is_one_pass():
+    # A straight course; the GPS puts the runner back and forth over the finish line within a second.
+    t = np.arange(0.0, 60.0, 1.0)
+    x = -100.0 + 4.0 * t
+    x[25:28] = [-0.5, 0.4, -0.3]  # jitter at the line
+    x[28] = 0.6
+    y = np.zeros_like(x)
+    fg = GateGeometry.from_gate(gate("finish", 0.0), PROJ)
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=100.0, gun_time=GUN, finish=gate("finish", 0.0),
+                    finish_crossings=2, lap_m=50.0)
+    dist = smoothed_distance_m(t, x, y)
+    counted = counted_finishes(fg, t, x, y, 0.0, dist, race)
+    assert len(counted) == 1
+
+
+def test_a_crossing_just_outside_the_gate_counts_where_a_lap_is_due():
+    # Three laps of a 100 m circle; on lap 2 the GPS puts the crossing 17 m from a 30 m gate's centre.
+    t, s, R = circle_track(3, lap_m=100.0)
+    th = s / R
+    x, y = R * np.sin(th), R - R * np.cos(th)
+    lap2 = (t > 40) & (t < 60)
+    y = np.where(lap2, y - 17.0, y)
+    fg = GateGeometry.from_gate(gate("finish", 0.0), PROJ)
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=300.0, gun_time=GUN, finish=gate("finish", 0.0),
+                    finish_crossings=3, lap_m=100.0)
+    dist = smoothed_distance_m(t, x, y)
+    counted = counted_finishes(fg, t, x, y, 0.0, dist - np.interp(0.0, t, dist), race)
+    assert [round(c.t_s) for c in counted] == [25, 50, 75]
+    # The same crossing far from where any lap is due (a stray pass) does not count.
+    race_short = RaceInfo(name="T", date="2026-06-14", distance_m=300.0, gun_time=GUN, finish=gate("finish", 0.0),
+                          finish_crossings=3, lap_m=150.0)
+    counted = counted_finishes(fg, t, x, y, 0.0, dist - np.interp(0.0, t, dist), race_short)
+    assert 50 not in [round(c.t_s) for c in counted]
+
+
+def test_laps_longer_on_the_watch_than_the_course_are_numbered_in_order():
+    # 25 laps; the runner's line (and so the watch) measures each lap 10 m longer than the course's 400 m.
+    t, s, R = circle_track(25, lap_m=410.0, v=4.0)
+    th = s / R
+    x, y = R * np.sin(th), R - R * np.cos(th)
+    rng = np.random.default_rng(2)
+    # A GPS offset that wanders: a new value every 40 s, smoothly.
+    knots = np.arange(t[0], t[-1] + 41, 40.0)
+    ox = np.interp(t, knots, rng.normal(0, 3.0, knots.size))
+    oy = np.interp(t, knots, rng.normal(0, 3.0, knots.size))
+    act = activity(t, x + ox, y + oy, true_path_m=s - s[0], cadence=np.where(t > 0, 180, 0))
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=10000.0, gun_time=GUN, timing="gun",
+                    start=None, finish=gate("finish", 0.0, y=0.0, bearing=90.0, width=30.0),
+                    finish_crossings=25, lap_m=400.0)
+    r = time_activity(act, race, backward(act), with_trace=False)
+    assert r.status == "finished"
+    true_finish = (25 * 410.0 + 0.5) / 4.0
+    assert r.finish_s == pytest.approx(true_finish, abs=1.0)
+    laps = [sp.elapsed_s for sp in r.splits]
+    assert np.all(np.diff(laps) > 90)
+
+
+def test_fit_of_many_passes_beats_the_last_pass_alone():
+    # Marks of 13 passes of one line, each off by its own GPS error; the lap is 405 m.
+    rng = np.random.default_rng(11)
+    true = 100.0 + 405.0 * np.arange(13)
+    errs_fit, errs_raw = [], []
+    for _ in range(200):
+        e = rng.normal(0, 3.5, 13)
+        obs = [MarkObs(0, k, 100.0 * k, float(true[k] + e[k]), 1.0, 0.0, float(true[k] - 100.0), ("f", k)) for k in range(13)]
+        fit = fit_marks(obs)
+        errs_fit.append(abs(fit.marks[("f", 12)][0] - true[12]))
+        errs_raw.append(abs(e[12]))
+    assert np.median(errs_fit) < 0.7 * np.median(errs_raw)
+
+
+def test_easing_up_after_the_finish_does_not_stretch_a_gps_offset():
+    # At 4 m/s to the line, then walking at 1.2 m/s; the GPS is 8 m behind the runner throughout.
+    t = np.arange(0.0, 80.0, 1.0)
+    t_fin = 50.0
+    x_true = np.where(t <= t_fin, -200.0 + 4.0 * t, 1.2 * (t - t_fin))
+    x = x_true - 8.0
+    fg = GateGeometry.from_gate(gate("finish", 0.0), PROJ)
+    from retrotrack.race.gates import find_crossings
+
+    cr = find_crossings(fg, t, x, np.zeros_like(x))[0]
+    assert cr.t_s > t_fin + 5.0  # at walking pace the offset costs ~7 s
+    when = race_pace_crossing(fg, t, x, np.zeros_like(x), cr, finish=True)
+    assert abs(when - t_fin) < 2.5  # at race pace it costs 2 s
+
+
+def direction_labels(n, forward_from=None):
+    lab = np.full(n, Direction.BACKWARD, np.uint8)
+    if forward_from is not None:
+        lab[forward_from[0]:forward_from[1]] = Direction.FORWARD
+    return lab
+
+
+def test_a_whole_race_called_forward_from_gait_alone_is_unverified():
+    t = np.arange(0.0, 20.0, 1.0)
+    lab = np.full(t.size - 1, Direction.FORWARD, np.uint8)
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=100.0, gun_time=GUN)
+    chk = direction_check(t, lab, 0.0, 19.0, race, np.zeros_like(t))
+    assert chk.check == "unverified" and "check by other means" in chk.reason
+
+
+def test_the_compass_decides_a_wrong_way_call():
+    t = np.arange(0.0, 200.0, 1.0)
+    lab = direction_labels(t.size - 1, forward_from=(50, 100))  # 25 % forward: a cheat, by gait
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=800.0, gun_time=GUN)
+    d = np.zeros_like(t)
+    assert direction_check(t, lab, 0.0, 199.0, race, d).check == "fail"
+    facing_back = np.ones(t.size - 1, np.int8)  # the watch faced against travel all the way
+    chk = direction_check(t, lab, 0.0, 199.0, race, d, facing_back)
+    assert chk.check == "unverified" and "compass" in chk.reason
+    facing_agrees = np.where(lab == Direction.FORWARD, -1, 1).astype(np.int8)
+    assert direction_check(t, lab, 0.0, 199.0, race, d, facing_agrees).check == "fail"
+    # A whole race called forward with the compass agreeing is a disqualification, not a doubt.
+    all_fwd = np.full(t.size - 1, Direction.FORWARD, np.uint8)
+    assert direction_check(t, all_fwd, 0.0, 199.0, race, d, -facing_back).check == "fail"
+
+
+def test_trace_is_thinned_but_keeps_every_change_of_direction():
+    t, s, R = circle_track(12, lap_m=400.0, v=4.0)
+    th = s / R
+    x, y = R * np.sin(th), R - R * np.cos(th)
+    act = activity(t, x, y, true_path_m=s - s[0], cadence=np.where(t > 0, 180, 0))
+    lab = np.full(t.size - 1, Direction.BACKWARD, np.uint8)
+    lab[400:431] = Direction.FORWARD
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=4800.0, gun_time=GUN, timing="gun", start=None,
+                    finish=gate("finish", 0.0), finish_crossings=12, lap_m=400.0)
+    r = time_activity(act, race, DirectionTrack(lab, np.ones(lab.size), "test"))
+    tr = r.trace
+    assert tr.t_s.size <= TRACE_POINTS + 4
+    assert tr.direction.size == tr.t_s.size - 1
+    fwd = tr.t_s[:-1][tr.direction == Direction.FORWARD]
+    # The forward stretch is there, whole: from record 400 to 431 (seconds 370-401 of the race).
+    assert fwd.size and fwd.min() == pytest.approx(t[400] - r.start_s, abs=1e-6)
+    assert fwd.max() < t[431] - r.start_s
