@@ -348,3 +348,29 @@ def test_a_cadence_that_cannot_be_steps_while_moving_is_dropped():
     assert act.cadence_spm[1] == 0.0 and act.cadence_spm[3] == 0.0  # a moment while slowing: kept
     assert act.cadence_spm[2] == 170.0 and act.cadence_spm[-1] == 168.0
     assert np.isnan(act.cadence_spm[5:15]).all()
+
+
+def _straight_run_fit(n=300, **changes):
+    """A 1 Hz run due north at 3 m/s, with some channels replaced."""
+    from retrotrack.simulate.fitwriter import write_activity_fit
+
+    t = np.arange(n, dtype=float)
+    arrays = dict(lat_deg=53.0 + 3.0 * t / 111_195.0, lon_deg=np.full(n, -6.0), distance_m=3.0 * t,
+                  speed_mps=np.full(n, 3.0), cadence_spm=np.full(n, 170.0))
+    for name, (index, value) in changes.items():
+        arrays[name][index] = value
+    return write_activity_fit(None, start_time=datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc), t_s=t, **arrays)
+
+
+def test_a_device_distance_spike_is_interpolated_over_with_a_warning():
+    act = read_data(_straight_run_fit(distance_m=(120, 42_949_672.0)), "spike.fit")
+    assert act.distance_m[-1] == pytest.approx(897.0, abs=5.0)
+    assert any("jumped impossibly far" in w for w in act.warnings)
+
+
+def test_a_run_of_teleported_positions_is_dropped():
+    data = _straight_run_fit(distance_m=(slice(None), np.nan), lat_deg=(slice(100, 140), 10.0))
+    act = read_data(data, "teleport.fit")
+    assert np.isnan(act.lat_deg[100:140]).all() and np.isfinite(act.lat_deg[:100]).all()
+    assert act.distance_m[-1] == pytest.approx(897.0, rel=0.02)
+    assert any("no one could have reached" in w for w in act.warnings)

@@ -40,6 +40,8 @@ PLAUSIBLE = {
     "vertical_oscillation_mm": (0.0, 1000.0),
 }
 """Values outside these ranges are corrupt, not measurements: they become NaN."""
+REACH_SLACK_M = 100.0
+"""GPS and odometer slack on top of the speed limit before a step counts as impossible."""
 RESET_MIN_DROP_M = 50.0
 """A device distance falling by more than this (to under half) restarts, as in a new session."""
 MAX_STEP_M = 3.0
@@ -242,6 +244,43 @@ def _clean_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
         lat[where] = np.nan
         lon[where] = np.nan
         raw.warnings.append(f"ignored {_plural(int(spike.sum()), 'position')} far off the track (GPS glitch)")
+    _drop_unreachable_positions(raw, on_foot)
+
+
+def _drop_unreachable_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
+    """Drop runs of fixes that no one could have reached from the fixes around them (corrupt data).
+
+    Starting from the fix nearest the middle of the first few (a corrupt first
+    fix must not condemn the rest), each fix is kept only if it is reachable
+    from the last kept one within the speed limit; runs of teleported fixes go.
+    Most files have no impossible step at all and skip the walk.
+    """
+    lat, lon = raw.channels["lat_deg"], raw.channels["lon_deg"]
+    idx = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if idx.size < 3:
+        return
+    t = raw.times[idx]
+    limit = np.where(on_foot[idx], MAX_FOOT_SPEED_MPS, MAX_ANY_SPEED_MPS)
+    step = haversine_m(lat[idx[:-1]], lon[idx[:-1]], lat[idx[1:]], lon[idx[1:]])
+    if not np.any(step > limit[1:] * np.maximum(np.diff(t), 1.0) + REACH_SLACK_M):
+        return
+    head = idx[: min(idx.size, 15)]
+    spread = haversine_m(lat[head][:, None], lon[head][:, None], lat[head][None, :], lon[head][None, :])
+    anchor = int(np.argmin(np.median(spread, axis=1)))
+    keep = np.zeros(idx.size, dtype=bool)
+    keep[anchor] = True
+    for order in (range(anchor + 1, idx.size), range(anchor - 1, -1, -1)):
+        last = anchor
+        for j in order:
+            reach = limit[j] * max(abs(t[j] - t[last]), 1.0) + REACH_SLACK_M
+            if haversine_m(lat[idx[last]], lon[idx[last]], lat[idx[j]], lon[idx[j]]) <= reach:
+                keep[j] = True
+                last = j
+    gone = idx[~keep]
+    if gone.size:
+        lat[gone] = np.nan
+        lon[gone] = np.nan
+        raw.warnings.append(f"ignored {_plural(int(gone.size), 'position')} no one could have reached (corrupt data)")
 
 
 def _drop_impossible_speed(raw: RawActivity, on_foot: np.ndarray) -> np.ndarray:
@@ -289,6 +328,7 @@ def _device_distance(raw: RawActivity) -> np.ndarray | None:
         return None
     t = raw.times
     d = np.interp(t, t[ok], dist[ok])
+    d = _without_distance_jumps(raw, t, d)
     drop = np.flatnonzero(np.diff(d) < 0) + 1
     if drop.size:
         starts = np.array([s.start for s in raw.sessions])
@@ -300,6 +340,28 @@ def _device_distance(raw: RawActivity) -> np.ndarray | None:
                 add[i] = d[i - 1]
         d = d + np.cumsum(add)
     return np.maximum.accumulate(d)
+
+
+def _without_distance_jumps(raw: RawActivity, t: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """A device distance with corrupt values taken out: no step may outrun MAX_ANY_SPEED_MPS.
+
+    A single record spiking up and back is interpolated over; any other
+    impossible step adds nothing.
+    """
+    limit = MAX_ANY_SPEED_MPS * np.maximum(np.diff(t), 1.0) + REACH_SLACK_M
+    inc = np.diff(d)
+    if not np.any(np.abs(inc) > limit):
+        return d
+    spike = np.zeros(d.size, dtype=bool)
+    spike[1:-1] = (inc[:-1] > limit[:-1]) & (-inc[1:] > limit[1:])
+    good = ~spike
+    d = np.interp(t, t[good], d[good])
+    inc = np.diff(d)
+    jump = inc > limit
+    inc[jump] = 0.0
+    count = int(spike.sum() + jump.sum())
+    raw.warnings.append(f"ignored {_plural(count, 'device distance value')} that jumped impossibly far (corrupt data)")
+    return d[0] + np.concatenate(([0.0], np.cumsum(inc)))
 
 
 def _distance(raw: RawActivity) -> np.ndarray:
