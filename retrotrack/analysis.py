@@ -179,17 +179,32 @@ def summarize(activity: Activity, track: DirectionTrack) -> Summary:
     )
 
 
+def _direction_clocks(activity: Activity, track: DirectionTrack) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Record times, and the backward and forward time accumulated up to each of them.
+
+    Within an interval the labelled time grows linearly, so np.interp on these
+    gives the time in each direction up to any moment.
+    """
+    t = activity.t_s - activity.t_s[0]
+    dt = np.diff(t)
+    back = np.concatenate(([0.0], np.cumsum(np.where(track.direction == Direction.BACKWARD, dt, 0.0))))
+    fwd = np.concatenate(([0.0], np.cumsum(np.where(track.direction == Direction.FORWARD, dt, 0.0))))
+    return t, back, fwd
+
+
+def _fractions(clocks, starts_s: np.ndarray, ends_s: np.ndarray) -> list[float | None]:
+    t, back, fwd = clocks
+    b = np.interp(ends_s, t, back) - np.interp(starts_s, t, back)
+    f = np.interp(ends_s, t, fwd) - np.interp(starts_s, t, fwd)
+    known = b + f
+    return [float(x / k) if k > 1e-9 else None for x, k in zip(b.tolist(), known.tolist())]
+
+
 def backward_fraction(activity: Activity, track: DirectionTrack, start_s: float, end_s: float) -> float | None:
     """Share of the known-direction moving time in [start_s, end_s] that was backward."""
-    t = activity.t_s - activity.t_s[0]
-    if t.size < 2 or end_s <= start_s:
+    if activity.t_s.size < 2 or end_s <= start_s:
         return None
-    lo = np.clip(t[:-1], start_s, end_s)
-    hi = np.clip(t[1:], start_s, end_s)
-    overlap = hi - lo
-    back = float(np.sum(overlap[track.direction == Direction.BACKWARD]))
-    fwd = float(np.sum(overlap[track.direction == Direction.FORWARD]))
-    return back / (back + fwd) if back + fwd > 0 else None
+    return _fractions(_direction_clocks(activity, track), np.array([start_s]), np.array([end_s]))[0]
 
 
 def compute_splits(activity: Activity, track: DirectionTrack, split_m: float) -> list[Split]:
@@ -206,18 +221,22 @@ def compute_splits(activity: Activity, track: DirectionTrack, split_m: float) ->
     d0, d1 = dist[idx - 1], dist[idx]
     frac = np.where(d1 > d0, (marks - d0) / np.where(d1 > d0, d1 - d0, 1.0), 1.0)
     elapsed = t[idx - 1] + np.clip(frac, 0.0, 1.0) * (t[idx] - t[idx - 1])
-    splits = []
-    prev = 0.0
-    for i, (mark, when) in enumerate(zip(marks.tolist(), elapsed.tolist())):
-        splits.append(Split(i + 1, float(mark), float(when), float(when - prev), backward_fraction(activity, track, prev, when)))
-        prev = when
-    return splits
+    previous = np.concatenate(([0.0], elapsed[:-1]))
+    fractions = _fractions(_direction_clocks(activity, track), previous, elapsed)
+    return [
+        Split(i + 1, float(mark), float(when), float(when - prev), share)
+        for i, (mark, when, prev, share) in enumerate(zip(marks.tolist(), elapsed.tolist(), previous.tolist(), fractions))
+    ]
 
 
 def device_laps(activity: Activity, track: DirectionTrack) -> list[LapSummary]:
+    if activity.t_s.size < 2:
+        return [LapSummary(i + 1, "device", lap.start_s, lap.end_s, lap.distance_m) for i, lap in enumerate(activity.laps)]
+    clocks = _direction_clocks(activity, track)
+    shares = _fractions(clocks, np.array([lap.start_s for lap in activity.laps]), np.array([lap.end_s for lap in activity.laps]))
     return [
-        LapSummary(i + 1, "device", lap.start_s, lap.end_s, lap.distance_m, backward_fraction(activity, track, lap.start_s, lap.end_s))
-        for i, lap in enumerate(activity.laps)
+        LapSummary(i + 1, "device", lap.start_s, lap.end_s, lap.distance_m, share)
+        for i, (lap, share) in enumerate(zip(activity.laps, shares))
     ]
 
 
