@@ -128,7 +128,12 @@ def _keep(raw: RawActivity, keep: np.ndarray) -> None:
 
 
 def _drop_far_times(raw: RawActivity) -> None:
-    """Keep the largest run of records without a jump of days; the rest is corruption."""
+    """Drop records days away from the activity; the rest is corruption.
+
+    Jumps of days cut the records into runs. The largest run is the activity;
+    other runs join it when their times lie within MAX_TIME_JUMP_S of it, so one
+    corrupt record in the middle does not cut the good records in two.
+    """
     t = raw.times
     if t.size < 2:
         return
@@ -136,10 +141,18 @@ def _drop_far_times(raw: RawActivity) -> None:
     if cut.size == 0:
         return
     bounds = np.concatenate(([0], cut, [t.size]))
-    sizes = np.diff(bounds)
-    best = int(np.argmax(sizes))
+    runs = sorted(zip(bounds[:-1].tolist(), bounds[1:].tolist()), key=lambda r: r[0] - r[1])
     keep = np.zeros(t.size, dtype=bool)
-    keep[bounds[best]:bounds[best + 1]] = True
+    a, b = runs[0]
+    keep[a:b] = True
+    lo, hi = float(np.nanmin(t[a:b])), float(np.nanmax(t[a:b]))
+    for a, b in runs[1:]:
+        rlo, rhi = float(np.nanmin(t[a:b])), float(np.nanmax(t[a:b]))
+        if rlo >= lo - MAX_TIME_JUMP_S and rhi <= hi + MAX_TIME_JUMP_S:
+            keep[a:b] = True
+            lo, hi = min(lo, rlo), max(hi, rhi)
+    if keep.all():
+        return
     odd = t[~keep]
     example = datetime.fromtimestamp(float(odd[0]), timezone.utc).strftime("%Y-%m-%d") if np.isfinite(odd[0]) else "?"
     raw.warnings.append(

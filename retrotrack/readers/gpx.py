@@ -89,7 +89,8 @@ def _number(text: str | None) -> float:
 
 def decode_gpx(data: bytes, name: str) -> RawActivity:
     """Decode GPX bytes into a RawActivity (absolute times, cleaned later)."""
-    root = parse_xml(data, name)
+    warnings: list[str] = []
+    root = parse_xml(data, name, warnings)
     if local_name(root.tag) != "gpx":
         raise ReadError(name, f"not a GPX file (its root element is <{local_name(root.tag)}>)")
     cols = {key: [] for key in ("time", "lat_deg", "lon_deg", "altitude_m", "speed_mps", "heart_rate_bpm",
@@ -140,7 +141,6 @@ def decode_gpx(data: bytes, name: str) -> RawActivity:
             if seg_times:
                 segment_ends.append((min(seg_times), max(seg_times)))
 
-    warnings = []
     if bad_position:
         warnings.append(f"dropped {bad_position} track point{'s' if bad_position > 1 else ''} "
                         "with unusable coordinates")

@@ -50,13 +50,40 @@ def check_prolog(data: bytes, name: str) -> None:
         return  # the real parse reports it
 
 
-def parse_xml(data: bytes, name: str) -> ET.Element:
-    """The root element of an XML document; ReadError naming the file if it is not well-formed."""
+def parse_xml(data: bytes, name: str, warnings: list[str] | None = None) -> ET.Element:
+    """The root element of an XML document; ReadError naming the file if it is not well-formed.
+
+    With a `warnings` list, a document damaged part-way (a sync cut off, a
+    battery died mid-write) gives the elements before the damage, and the
+    problem is added to the list.
+    """
     check_prolog(data, name)
     try:
         return ET.fromstring(data)
     except ET.ParseError as exc:
-        raise ReadError(name, f"not well-formed XML ({exc})") from None
+        problem = f"not well-formed XML ({exc})"
+        if warnings is None:
+            raise ReadError(name, problem) from None
+    root = _parse_up_to_damage(data)
+    if root is None or len(root) == 0:
+        raise ReadError(name, problem)
+    warnings.append(f"the file is cut off or damaged ({problem.removeprefix('not well-formed XML (')[:-1]}); read what comes before it")
+    return root
+
+
+def _parse_up_to_damage(data: bytes) -> ET.Element | None:
+    """The root element with whatever was parsed before the first error, or None if none started."""
+    parser = ET.XMLPullParser(events=("start",))
+    root = None
+    try:
+        for start in range(0, len(data), 1 << 16):
+            parser.feed(data[start:start + (1 << 16)])
+            for _event, element in parser.read_events():
+                if root is None:
+                    root = element
+    except ET.ParseError:
+        pass
+    return root
 
 
 _LOCAL: dict[str, str] = {}
