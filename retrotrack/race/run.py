@@ -161,23 +161,13 @@ def _dump_json(doc: dict) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def _fallback_index(result: RaceResult) -> str:
-    """A bare results page, used only while retrotrack.render has no race pages."""
-    from html import escape
-
-    rows = "\n".join(
-        f"<tr><td>{r.place or ''}</td><td>{escape(r.bib)}</td><td>{escape(r.name)}</td>"
-        f"<td>{escape(r.status)}</td><td>{'' if r.time_s is None else f'{r.time_s:.1f}'}</td></tr>"
-        for r in result.results
-    )
-    return (f"<!doctype html><meta charset=utf-8><title>{escape(result.race.name)}</title>"
-            f"<h1>{escape(result.race.name)}</h1><table><tr><th>Place<th>Bib<th>Name<th>Status<th>Time</tr>\n{rows}\n</table>\n")
-
-
 def write_race_outputs(result: RaceResult, out_dir, generated_at: str | datetime | None = None) -> list[Path]:
     """Write results.json, results.csv and the pages (index.html, runners/<bib>.html) into `out_dir`."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RetrotrackError(out, f"cannot create the output folder: {exc.strerror or exc}") from None
     written = []
     p = out / "results.json"
     write_atomic(p, _dump_json(results_to_dict(result)))
@@ -185,15 +175,7 @@ def write_race_outputs(result: RaceResult, out_dir, generated_at: str | datetime
     p = out / "results.csv"
     write_atomic(p, results_to_csv(result))
     written.append(p)
-    try:
-        from retrotrack.render import write_race_pages
-    except ImportError:
-        write_race_pages = None
-    if write_race_pages is not None:
-        pages = write_race_pages(result, out, generated_at=generated_at)
-        written += [Path(x) for x in (pages or [])]
-    else:
-        p = out / "index.html"
-        write_atomic(p, _fallback_index(result))
-        written.append(p)
+    from retrotrack.render import write_race_pages  # jinja2 only here, not in the track workers
+
+    written += write_race_pages(result, out, generated_at=generated_at)
     return written
