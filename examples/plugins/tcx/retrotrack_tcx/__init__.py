@@ -9,29 +9,18 @@ Track elements of a lap are the watch's pauses.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import numpy as np
 
 from retrotrack.errors import ReadError
 from retrotrack.hookspecs import hookimpl
 from retrotrack.readers.common import RawActivity, RawLap, RawSession, activity_sport, finish_activity
+from retrotrack.readers.gpx import parse_time
 from retrotrack.readers.xmlsafe import child_text, local_name, looks_like_xml, parse_xml
 
 __version__ = "0.1.0"
 
 SPORTS = {"running": "running", "biking": "cycling", "other": "generic"}
 FIELDS = ("lat_deg", "lon_deg", "altitude_m", "distance_m", "heart_rate_bpm", "cadence_spm", "speed_mps")
-
-
-def _time(text: str | None) -> float:
-    if not text:
-        return float("nan")
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return float("nan")
-    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _num(text: str | None) -> float:
@@ -47,7 +36,7 @@ def _point(tp, foot: bool) -> tuple[float, dict[str, float]]:
     for child in tp:
         tag = local_name(child.tag)
         if tag == "time":
-            when = _time(child.text)
+            when = parse_time(child.text)
         elif tag == "position":
             values["lat_deg"] = _num(child_text(child, "latitudedegrees"))
             values["lon_deg"] = _num(child_text(child, "longitudedegrees"))
@@ -88,7 +77,7 @@ def decode_tcx(data: bytes, name: str) -> RawActivity:
         for lap in activity:
             if local_name(lap.tag) != "lap":
                 continue
-            start = _time(lap.get("StartTime"))
+            start = parse_time(lap.get("StartTime"))
             elapsed = _num(child_text(lap, "totaltimeseconds"))
             distance = _num(child_text(lap, "distancemeters"))
             if np.isfinite(start) and np.isfinite(elapsed):
