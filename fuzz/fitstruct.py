@@ -11,25 +11,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-FIT_EPOCH_UNIX = 631065600
-"""1989-12-31T00:00:00Z: FIT timestamps count seconds from here."""
-
-_CRC_TABLE = (
-    0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
-    0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400,
-)
-
-
-def fit_crc(data: bytes, crc: int = 0) -> int:
-    """The FIT CRC-16 of `data`."""
-    for byte in data:
-        tmp = _CRC_TABLE[crc & 0xF]
-        crc = (crc >> 4) & 0x0FFF
-        crc = crc ^ tmp ^ _CRC_TABLE[byte & 0xF]
-        tmp = _CRC_TABLE[crc & 0xF]
-        crc = (crc >> 4) & 0x0FFF
-        crc = crc ^ tmp ^ _CRC_TABLE[(byte >> 4) & 0xF]
-    return crc
+from retrotrack.simulate.fitwriter import FIT_EPOCH_S as FIT_EPOCH_UNIX  # re-exported for the fuzz seeds
+from retrotrack.simulate.fitwriter import fit_crc  # re-exported for the fuzz corpus
 
 
 @dataclass
