@@ -189,11 +189,6 @@ def test_duplicate_bibs_are_the_organisers_error(tmp_path):
     assert not (folder / "site" / "results.json").exists(), "no results from entries the organiser must fix"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="race (retrotrack/race/__init__.py, run_race): gates ~130 km from every track give every runner "
-    "'dns: no crossing of the start line after the gun', exit 0, and no warning that the gates are far from all tracks",
-)
 def test_gates_far_from_every_track_give_a_clear_message(tmp_path):
     folder = _race_dir(tmp_path, _rows(PLAIN[:2]), config=race_config(start_far=True))
     o = _run(folder)
@@ -204,6 +199,8 @@ def test_gates_far_from_every_track_give_a_clear_message(tmp_path):
     res = _results(folder)
     assert all(r["status"] != "finished" for r in res.values()), res
     assert o.category == "warn", "nobody came near the gates: the organiser should be told (a warning), " + describe(o)
+    assert "race.toml" in o.detail and "check the gate coordinates" in o.detail, o.detail
+    assert all("never comes within" in r["reason"] for r in res.values()), res
 
 
 def test_missing_entries_file_is_one_clean_error(tmp_path):

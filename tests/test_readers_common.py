@@ -374,3 +374,19 @@ def test_a_run_of_teleported_positions_is_dropped():
     assert np.isnan(act.lat_deg[100:140]).all() and np.isfinite(act.lat_deg[:100]).all()
     assert act.distance_m[-1] == pytest.approx(897.0, rel=0.02)
     assert any("no one could have reached" in w for w in act.warnings)
+
+
+def test_two_fixes_an_impossible_distance_apart_are_both_dropped():
+    # Nothing tells which of the two is corrupt, so neither is used: no 263 km in 2 s.
+    act = finish_activity(raw(T0 + np.arange(3.0), lat_deg=np.array([51.12, 51.12, np.nan]),
+                              lon_deg=np.array([3.78, 0.01, np.nan])))
+    assert not np.isfinite(act.lat_deg).any()
+    assert act.distance_m[-1] == 0.0
+    assert any("impossible distance apart" in w for w in act.warnings)
+
+
+def test_two_close_fixes_are_kept():
+    act = finish_activity(raw(T0 + np.arange(2.0), lat_deg=np.array([51.12, 51.12002]),
+                              lon_deg=np.array([3.78, 3.78])))
+    assert np.isfinite(act.lat_deg).all()
+    assert act.distance_m[-1] == pytest.approx(2.2, abs=0.2)

@@ -27,7 +27,7 @@ from retrotrack.race.model import RaceInfo, RaceResult
 from retrotrack.race.progress import field_depth_priors
 from retrotrack.race.results import OfficialTime, assign_places, build_result, results_to_csv, results_to_dict
 from retrotrack.race.times_import import read_times
-from retrotrack.race.timing import RunnerTiming, apply_depth_prior, time_activity
+from retrotrack.race.timing import FAR_FROM_COURSE_M, RunnerTiming, apply_depth_prior, time_activity
 
 Progress = Callable[[int, int], None]
 
@@ -148,6 +148,9 @@ def run_race(config_path, times_path=None, jobs: int | None = None, progress: Pr
                     progress(done, total)
 
     settle_starts([o[0] for o in outcomes.values() if o[0] is not None], field_size=len(entries))
+    far = _far_from_course_warning([o[0] for o in outcomes.values() if o[0] is not None], config_path)
+    if far:
+        warnings.append(far)
     results = []
     for e in entries:
         timing, err, reader_warnings = outcomes.get(e.bib, (None, None, []))
@@ -155,6 +158,15 @@ def run_race(config_path, times_path=None, jobs: int | None = None, progress: Pr
         r.warnings = list(reader_warnings) + r.warnings
         results.append(r)
     return RaceResult(race=race, results=assign_places(results), warnings=warnings)
+
+
+def _far_from_course_warning(timings: list[RunnerTiming], config_path) -> str | None:
+    """A warning when no track comes near the finish line: most likely the gates are in the wrong place."""
+    near = [t.nearest_finish_m for t in timings if t.nearest_finish_m is not None]
+    if not near or min(near) <= FAR_FROM_COURSE_M:
+        return None
+    return (f"{Path(config_path).name}: none of the {len(near)} tracks comes within "
+            f"{min(near) / 1000:,.1f} km of the finish line: check the gate coordinates")
 
 
 def _dump_json(doc: dict) -> str:

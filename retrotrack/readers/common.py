@@ -245,6 +245,7 @@ def _clean_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
     lon[bad] = np.nan
     idx = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
     if idx.size < 3:
+        _drop_unreachable_positions(raw, on_foot)
         return
     t = raw.times[idx]
     la, lo = lat[idx], lon[idx]
@@ -266,16 +267,22 @@ def _drop_unreachable_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
     Starting from the fix nearest the middle of the first few (a corrupt first
     fix must not condemn the rest), each fix is kept only if it is reachable
     from the last kept one within the speed limit; runs of teleported fixes go.
-    Most files have no impossible step at all and skip the walk.
+    Most files have no impossible step at all and skip the walk. Two fixes
+    an impossible distance apart, with no third to tell which is corrupt, both go.
     """
     lat, lon = raw.channels["lat_deg"], raw.channels["lon_deg"]
     idx = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
-    if idx.size < 3:
+    if idx.size < 2:
         return
     t = raw.times[idx]
     limit = np.where(on_foot[idx], MAX_FOOT_SPEED_MPS, MAX_ANY_SPEED_MPS)
     step = haversine_m(lat[idx[:-1]], lon[idx[:-1]], lat[idx[1:]], lon[idx[1:]])
     if not np.any(step > limit[1:] * np.maximum(np.diff(t), 1.0) + REACH_SLACK_M):
+        return
+    if idx.size == 2:
+        lat[idx] = np.nan
+        lon[idx] = np.nan
+        raw.warnings.append("ignored both positions: they lie an impossible distance apart (corrupt data)")
         return
     head = idx[: min(idx.size, 15)]
     spread = haversine_m(lat[head][:, None], lon[head][:, None], lat[head][None, :], lon[head][None, :])
