@@ -515,7 +515,20 @@ def write_race_pages(result, out_dir: str | Path, generated_at: str | datetime |
         path = out / "runners" / name
         write_atomic(path, _runner_page(result, runner, rows, notes, generated_at))
         written.append(path)
+    _remove_stale_pages(out / "runners", {p.name for p in written[1:]})
     return written
+
+
+def _remove_stale_pages(folder: Path, keep: set[str]) -> None:
+    """Runner pages left from an earlier run (a bib since removed) would still be published: remove them."""
+    if not folder.is_dir():
+        return
+    for page in folder.glob("*.html"):
+        if page.name not in keep and page.is_file():
+            try:
+                page.unlink()
+            except OSError:
+                pass
 
 
 # --------------------------------------------------------------------------- activity report

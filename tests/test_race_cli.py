@@ -99,3 +99,24 @@ def test_track_config_command(tmp_path):
     assert res.exit_code == 0 and 'timing = "gun"' in res.output and "\nstart " not in res.output
     res = CliRunner().invoke(cli, ["track-config", "--finish", "x", "--bearing", "352", "--distance", "200"])
     assert res.exit_code == 1 and "--finish" in res.output
+
+
+def test_a_runner_taken_out_of_the_entries_loses_their_page_on_the_next_run(race_dir, tmp_path):
+    folder = tmp_path / "r"
+    shutil.copytree(race_dir, folder)
+    out = tmp_path / "site"
+    args = ["race", str(folder / "race.toml"), "--out", str(out), "--jobs", "1"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    pages = {p.name for p in (out / "runners").glob("*.html")}
+    assert len(pages) == len(KINDS)
+    entries = folder / "entries.csv"
+    lines = entries.read_text().splitlines(keepends=True)
+    gone = lines[-1].split(",")[0]
+    entries.write_text("".join(lines[:-1]))
+    (out / "runners" / "notes.txt").write_text("the organiser's own file")
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    left = {p.name for p in (out / "runners").glob("*.html")}
+    assert len(left) == len(KINDS) - 1
+    assert not any(name.startswith(gone) for name in left), (gone, left)
+    assert (out / "runners" / "notes.txt").exists()
+    assert gone not in (out / "index.html").read_text()
