@@ -50,6 +50,10 @@ def _dump_json(doc: dict) -> str:
 @click.version_option(__version__, prog_name="retrotrack")
 def cli() -> None:
     """Backward (retro) running: analyse watch exports, time club races, publish results."""
+    from retrotrack.plugins import load_problems
+
+    for problem in load_problems():
+        click.echo(f"retrotrack: warning: {problem}", err=True)
 
 
 @cli.command()

@@ -9,7 +9,6 @@ A plugin that fails to import is skipped with a warning, never fatal.
 from __future__ import annotations
 
 import importlib
-import logging
 from importlib.metadata import entry_points
 
 import pluggy
@@ -34,13 +33,13 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
         except Exception as exc:  # a broken third-party plugin must not stop the built-ins
             message = f"plugin {ep.name!r} ({ep.value}) could not be loaded: {exc}"
             _problems.append(message)
-            logging.getLogger(__name__).warning(message)
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
     """The process-wide plugin manager, built on first use."""
     global _manager
     if _manager is None:
+        _problems.clear()
         pm = pluggy.PluginManager(hookspecs.PROJECT)
         pm.add_hookspecs(hookspecs)
         _load_entry_points(pm)

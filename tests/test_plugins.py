@@ -103,3 +103,23 @@ def test_a_broken_plugin_does_not_stop_the_builtins(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "broken" in proc.stderr and "Traceback" not in proc.stderr
     assert json.loads(proc.stdout)["format"] == "gpx"
+
+
+def test_a_broken_plugin_is_reported_by_the_cli_and_the_builtins_still_work(monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    from click.testing import CliRunner
+
+    from retrotrack.cli import cli
+
+    broken = EntryPoint(name="broken", value="retrotrack_no_such_module:plugin", group=hookspecs.PROJECT)
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [broken])
+    plugins.reset()
+    try:
+        res = CliRunner().invoke(cli, ["analyze", str(REPO / "examples" / "demo_race" / "tracks" / "101.fit"),
+                                                       "--json", "-"])
+        assert res.exit_code == 0, res.stderr
+        assert "warning: plugin 'broken' (retrotrack_no_such_module:plugin) could not be loaded" in res.stderr
+        assert json.loads(res.stdout)["summary"]["distance_m"] > 0
+    finally:
+        plugins.reset()
