@@ -68,6 +68,8 @@ EM_ITERATIONS = 5
 SEPARATION_MIN = 3.0
 """Backward and forward step rates must differ by this many noise widths to count as two gaits."""
 EM_MAX_BLOCKS = 1500
+SINGLE_CLASS_SHARE = 0.05
+"""A regime with less than this share of its windows in one class is a one-class regime."""
 CHANGE_WINDOWS_S = (6.0, 15.0)
 """Pace and step rate are compared over this much moving time either side of a candidate change point
 (short for short bursts, long for noisy speeds from positions)."""
@@ -582,13 +584,17 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
     if not regimes:
         return None
 
+    def regime_fixed(label: int, regime: str, x, y, w, log_v) -> tuple[float, RegimeModel]:
+        """Log evidence that every window of one regime is of one direction (population priors), and the fit."""
+        z = np.full(x.size, float(label))
+        model = fit_regime(regime, x, y, z, w)
+        score = float(np.sum(w * model.log_em(x, y)[:, label])) + model.log_evidence + _speed_term(regime, log_v, w, z)
+        return score, model
+
     def score_fixed(label: int) -> float:
         total = float(head[:, label].sum())
         for regime, _, x, y, w, log_v in regimes:
-            z = np.full(x.size, float(label))
-            model = fit_regime(regime, x, y, z, w)
-            total += float(np.sum(w * model.log_em(x, y)[:, label])) + model.log_evidence
-            total += _speed_term(regime, log_v, w, z)
+            total += regime_fixed(label, regime, x, y, w, log_v)[0]
         return total
 
     # Mixed: EM, starting from the heading where it speaks, else from a two-group split of step rate.
@@ -634,6 +640,15 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
     top = max(scores.values())
     unnorm = {key: np.exp(v - top) for key, v in scores.items()}
     total = sum(unnorm.values())
+    # A regime the mixed model puts (nearly) all in one class has no second class to compare with, so
+    # which class that is was set by its neighbours in time, not by its own gait. The population decides
+    # instead: the regime is refitted as all forward or all backward, whichever explains it better.
+    for regime, mask, x, y, w, log_v in regimes:
+        share = float(np.sum(w * z[regime]) / w.sum())
+        if regime in blurred or not SINGLE_CLASS_SHARE <= share <= 1.0 - SINGLE_CLASS_SHARE:
+            s0, m0 = regime_fixed(0, regime, x, y, w, log_v)
+            s1, m1 = regime_fixed(1, regime, x, y, w, log_v)
+            models[regime] = m1 if s1 > s0 else m0
     # Full resolution under the mixed model.
     llr = np.zeros(m)
     covered = np.zeros(m, dtype=bool)

@@ -161,6 +161,24 @@ def test_walking_backward_and_forward():
     assert score.accuracy >= 0.97
 
 
+def test_forward_walks_between_backward_reps_stay_forward_without_heading():
+    # Only the walks are walking: the walk regime has one class, which its backward neighbours must not pick.
+    plan = [Phase(FR, 420, RUNNER.forward_run_mps)]
+    for _ in range(6):
+        plan += [Phase(BR, 150, RUNNER.backward_run_mps), stop(10), Phase(FW, 75, RUNNER.forward_walk_mps), stop(8)]
+    plan.append(Phase(FR, 300, RUNNER.forward_run_mps))
+    sim = simulate(27, plan)
+    act = activity_from_truth(sim, heading=False)
+    track = detect_direction(act)
+    mid = 0.5 * (act.t_s[1:] + act.t_s[:-1])
+    walks = [s for s in sim.truth.segments if s.gait == "forward_walk"]
+    assert len(walks) == 6
+    for seg in walks:
+        inside = (mid > seg.start_s + 5) & (mid < seg.end_s - 5)
+        assert np.mean(track.direction[inside] == Direction.BACKWARD) <= 0.1, seg
+    assert score_track(sim.truth, act.t_s, track.direction).accuracy >= 0.95
+
+
 # --- multisport, shape, probability ----------------------------------------------------------------
 
 
