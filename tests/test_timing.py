@@ -163,6 +163,21 @@ def test_dnf_when_the_track_ends_before_the_finish():
     assert r.time_s is None
 
 
+def test_a_long_point_to_point_dnf_is_still_a_dnf():
+    # 10 km from start to finish, out at 1.5 km: far from the finish, but the track passed the start.
+    t, x = run_line(v=4.0, until=400.0, cooldown=False)
+    r = race(distance_m=10_000.0, finish=gate("finish", 10_000.0))
+    res = time_activity(activity(t, np.minimum(x, 1500.0)), r, with_trace=False)
+    assert res.status == "dnf", res.reason
+
+
+def test_a_track_run_somewhere_else_says_so():
+    t, x = run_line()
+    res = time_activity(activity(t, x + 50_000.0), race(), with_trace=False)
+    assert res.status == "dns"
+    assert res.reason == "the track never comes within 50 km of the course's gates: run somewhere else?"
+
+
 def test_damaged_track_before_the_finish_is_an_error():
     t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0, until=60, cooldown=False)
     act = activity(t, x, warnings=["the file is truncated at byte 6730"])

@@ -161,12 +161,12 @@ def run_race(config_path, times_path=None, jobs: int | None = None, progress: Pr
 
 
 def _far_from_course_warning(timings: list[RunnerTiming], config_path) -> str | None:
-    """A warning when no track comes near the finish line: most likely the gates are in the wrong place."""
-    near = [t.nearest_finish_m for t in timings if t.nearest_finish_m is not None]
+    """A warning when no track comes near any gate: most likely the gates are in the wrong place."""
+    near = [t.nearest_gate_m for t in timings if t.nearest_gate_m is not None]
     if not near or min(near) <= FAR_FROM_COURSE_M:
         return None
     return (f"{Path(config_path).name}: none of the {len(near)} tracks comes within "
-            f"{min(near) / 1000:,.1f} km of the finish line: check the gate coordinates")
+            f"{min(near) / 1000:,.1f} km of a gate: check the gate coordinates")
 
 
 def _dump_json(doc: dict) -> str:

@@ -97,9 +97,9 @@ on their watch: their own line and the watch's scale. Used for gun timing (races
 line is the measured one give or take a few tenths of a metre a bend); in an open race runners run
 wide on every bend (a metre out is 6 m a lap), so the rule would pull every finish early."""
 TRACE_POINTS = 600
-# A track that never comes this close to the finish line was run somewhere else (or the gates are wrong).
-FAR_FROM_COURSE_M = 2000.0
 """A runner page's map and chart are a few hundred pixels wide: more records than this add bytes, not detail."""
+FAR_FROM_COURSE_M = 2000.0
+"""A track that never comes this close to any gate was run somewhere else (or the gates are wrong)."""
 
 
 @dataclass
@@ -138,8 +138,8 @@ class RunnerTiming:
     """How the times depend on the runner's depth behind the start line, where that is unknown."""
     depth_m: float | None = None
     """The depth behind the start line the times assume (its posterior mean)."""
-    nearest_finish_m: float | None = None
-    """How close the track comes to the finish line's centre."""
+    nearest_gate_m: float | None = None
+    """How close the track comes to the centre of any gate."""
 
 
 def fmt_clock(seconds: float, decimals: int = 0) -> str:
@@ -369,6 +369,13 @@ def _wrong_stretches(t_gun, wrong: np.ndarray, start_s, end_s, dist) -> list[str
     return out
 
 
+def _nearest_gate_m(race: RaceInfo, proj: LocalProjection, x: np.ndarray, y: np.ndarray) -> float:
+    gates = [g for g in (race.start, race.finish, *race.checkpoints) if g is not None]
+    gx, gy = proj.to_xy(np.array([g.lat_deg for g in gates]), np.array([g.lon_deg for g in gates]))
+    ok = np.isfinite(x) & np.isfinite(y)
+    return float(np.min(np.hypot(x[ok][:, None] - gx[None, :], y[ok][:, None] - gy[None, :])))
+
+
 def _far_text(d_m: float) -> str:
     return f"{d_m / 1000:,.0f} km" if d_m >= 10_000 else f"{d_m / 1000:.1f} km"
 
@@ -425,13 +432,13 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     proj = LocalProjection(race.finish.lat_deg, race.finish.lon_deg)
     x, y = proj.to_xy(activity.lat_deg, activity.lon_deg)
     damaged = bool(activity.warnings)
-    nearest_m = float(np.nanmin(np.hypot(x, y)))
+    nearest_m = _nearest_gate_m(race, proj, x, y)
     if nearest_m > FAR_FROM_COURSE_M:
         return RunnerTiming(
             status="error" if damaged else "dns",
-            reason=f"the track never comes within {_far_text(nearest_m)} of the finish line: run somewhere else?",
+            reason=f"the track never comes within {_far_text(nearest_m)} of the course's gates: run somewhere else?",
             direction=DirectionCheck(None, "unverified", "no track on the course"),
-            warnings=warnings, nearest_finish_m=nearest_m,
+            warnings=warnings, nearest_gate_m=nearest_m,
         )
 
     if t[-1] < 0:
@@ -589,7 +596,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     model = DepthModel(loglik, start_s, event_s, events, onset, anchor_kind or "none")
 
     timing = RunnerTiming(status="finished" if finished else "dnf", start_method=start_method, warnings=warnings,
-                          depth=model, nearest_finish_m=nearest_m)
+                          depth=model, nearest_gate_m=nearest_m)
     # Before the field is known: the most likely depth at a line (the GPS crossing, kept behind the line);
     # in lanes the prior is a proper one, and its median is the answer.
     _settle(timing, default_depth_prior(anchor_kind), median=anchor_kind == "lane")
