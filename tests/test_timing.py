@@ -155,6 +155,23 @@ def test_checkpoint_on_each_lap():
     assert el == sorted(el)
 
 
+def test_gps_jitter_back_and_forth_over_a_checkpoint_is_one_pass():
+    R = 100 / (2 * np.pi)
+    t = np.arange(-20.0, 120.0, 1.0)
+    s = np.where(t <= 0, -0.5, -0.5 + 4.0 * t)
+    th = s / R
+    x, y = R * np.sin(th), R - R * np.cos(th)
+    # On the second lap the GPS puts the runner back over the line and across it again.
+    at = int(np.argmin(np.abs(s - 150.0)))
+    x[at + 1] += 12.0
+    act = activity(t, x, y)
+    top = gate("top", 0.0, bearing=270.0, width=10, y=2 * R)
+    rc = race(distance_m=300.0, start=gate("start", 0.0, width=10), finish=gate("finish", 0.0, width=10),
+              finish_crossings=3, checkpoints=[top])
+    r = time_activity(act, rc, labels(act))
+    assert [sp.name for sp in r.splits] == ["top (1)", "lap 1", "top (2)", "lap 2", "top (3)", "finish"]
+
+
 def test_dnf_when_the_track_ends_before_the_finish():
     t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0, until=60, cooldown=False)
     act = activity(t, x)

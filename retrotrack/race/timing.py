@@ -530,7 +530,8 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     cp_passes = []
     for cp in race.checkpoints:
         g = GateGeometry.from_gate(cp, proj)
-        cp_passes.append((g, [c for c in find_crossings(g, t, x, y) if start < c.t_s <= end]))
+        cp_passes.append((g, distinct_passes([c for c in find_crossings(g, t, x, y) if start < c.t_s <= end],
+                                             t, race_dist)))
         if clock is None:
             for c in cp_passes[-1][1]:
                 c.t_s = race_pace_crossing(g, t, x, y, c)
@@ -693,6 +694,20 @@ def default_depth_prior(kind: str | None) -> np.ndarray | None:
     if kind is None:
         return None
     return depth_prior(LANE_DEPTH_M if kind == "lane" else MAX_DEPTH_M)
+
+
+def distinct_passes(crossings: list[GateCrossing], t: np.ndarray, dist: np.ndarray) -> list[GateCrossing]:
+    """One crossing per pass of a line: GPS jitter can take a track back and forth over it within a few
+    metres, and a crossing less than START_EXCLUSION_M (along the track) after the last kept one is the same pass."""
+    kept: list[GateCrossing] = []
+    prev_d = None
+    for c in crossings:
+        d = float(np.interp(c.t_s, t, dist))
+        if prev_d is not None and d - prev_d < START_EXCLUSION_M:
+            continue
+        kept.append(c)
+        prev_d = d
+    return kept
 
 
 def counted_finishes(fg: GateGeometry, t, x, y, start: float, race_dist: np.ndarray, race: RaceInfo) -> list[GateCrossing]:
@@ -923,10 +938,12 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
         sl = line_of(sg)
         race_d = clock.mark_at(t)
         d0 = float(clock.mark_at(start))
-        for k, c in enumerate((c for c in find_crossings(sg, t, x, y) if start < c.t_s <= end), start=1):
+        laps = distinct_passes([c for c in find_crossings(sg, t, x, y) if start < c.t_s <= end], t, race_d)
+        for k, c in enumerate(laps, start=1):
             if race_d[min(c.index + 1, t.size - 1)] - d0 < START_EXCLUSION_M:
                 continue
-            if sl == fl and any(abs(c.t_s - p[3].t_s) < 1.0 for p in passes if p[1] == fl):
+            if sl == fl and any(abs(race_d[c.index] - race_d[p[3].index]) < START_EXCLUSION_M
+                                for p in passes if p[1] == fl):
                 continue
             passes.append((("start", k), sl, sg, c))
         if start_pass is not None:
