@@ -99,3 +99,25 @@ def cumulative_distance_m(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarra
     step = haversine_m(lat_deg[idx[:-1]], lon_deg[idx[:-1]], lat_deg[idx[1:]], lon_deg[idx[1:]])
     out[idx[1:]] = np.cumsum(step)
     return np.maximum.accumulate(out)
+
+
+def displacement_speed_mps(t_s: np.ndarray, lat_deg: np.ndarray, lon_deg: np.ndarray, at_s: np.ndarray,
+                           half_window_s: float, min_span_s=0.0) -> np.ndarray:
+    """Straight-line distance covered over a window centred on each of `at_s`, per second of the window
+    (at least `min_span_s`, where a gap between records is longer than the window).
+
+    Standing still, GPS jitter adds path length but hardly any displacement.
+    NaN without two positions.
+    """
+    at_s = np.asarray(at_s, dtype=float)
+    ok = np.isfinite(lat_deg) & np.isfinite(lon_deg)
+    if ok.sum() < 2:
+        return np.full(at_s.size, np.nan)
+    proj = LocalProjection(float(lat_deg[ok][0]), float(lon_deg[ok][0]))
+    x, y = proj.to_xy(lat_deg[ok], lon_deg[ok])
+    tk = t_s[ok]
+    lo = np.maximum(at_s - half_window_s, tk[0])
+    hi = np.minimum(at_s + half_window_s, tk[-1])
+    dx = np.interp(hi, tk, x) - np.interp(lo, tk, x)
+    dy = np.interp(hi, tk, y) - np.interp(lo, tk, y)
+    return np.hypot(dx, dy) / np.maximum(np.maximum(hi - lo, min_span_s), 1e-9)

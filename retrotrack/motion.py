@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrotrack.geo import LocalProjection
+from retrotrack import geo
 from retrotrack.model import Activity
 
 STOP_SPEED_MPS = 0.5
@@ -56,26 +56,15 @@ def window_speed_mps(activity: Activity, window_s: float = SPEED_WINDOW_S) -> np
 
 
 def displacement_speed_mps(activity: Activity, window_s: float = SPEED_WINDOW_S) -> np.ndarray:
-    """Straight-line speed over a centred window from positions (NaN without them).
+    """Straight-line speed over a centred window from positions, per interval (NaN without them).
 
     Standing still, GPS jitter adds path distance but hardly any displacement.
     """
     t = activity.t_s
-    n = t.size
-    lat, lon = activity.lat_deg, activity.lon_deg
-    ok = np.isfinite(lat) & np.isfinite(lon)
-    if n < 2 or ok.sum() < 2:
-        return np.full(max(n - 1, 0), np.nan)
-    proj = LocalProjection(float(lat[ok][0]), float(lon[ok][0]))
-    x, y = proj.to_xy(lat[ok], lon[ok])
-    tk = t[ok]
+    if t.size < 2:
+        return np.zeros(0)
     mid = 0.5 * (t[:-1] + t[1:])
-    lo = np.maximum(mid - window_s / 2, tk[0])
-    hi = np.minimum(mid + window_s / 2, tk[-1])
-    span = np.maximum(hi - lo, t[1:] - t[:-1])
-    dx = np.interp(hi, tk, x) - np.interp(lo, tk, x)
-    dy = np.interp(hi, tk, y) - np.interp(lo, tk, y)
-    return np.hypot(dx, dy) / np.maximum(span, 1e-9)
+    return geo.displacement_speed_mps(t, activity.lat_deg, activity.lon_deg, mid, window_s / 2, np.diff(t))
 
 
 def in_spans(t_mid: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:

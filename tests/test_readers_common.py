@@ -390,3 +390,18 @@ def test_two_close_fixes_are_kept():
                               lon_deg=np.array([3.78, 3.78])))
     assert np.isfinite(act.lat_deg).all()
     assert act.distance_m[-1] == pytest.approx(2.2, abs=0.2)
+
+
+def test_zero_steps_while_standing_survive_gps_jitter():
+    # A GPX: no speed of its own. Standing 30 s with 4 m of GPS noise from fix to fix (the positions'
+    # speed jitters by metres a second), then running north at 3 m/s.
+    rng = np.random.default_rng(3)
+    n_stand, n_run = 30, 60
+    north_m = np.concatenate((np.zeros(n_stand), 3.0 * np.arange(1, n_run + 1))) + rng.normal(0, 4.0, n_stand + n_run)
+    east_m = rng.normal(0, 4.0, n_stand + n_run)
+    lat = 53.0 + north_m / 111_195.0
+    lon = -6.0 + east_m / (111_195.0 * np.cos(np.radians(53.0)))
+    cad = np.concatenate((np.zeros(n_stand), np.full(n_run, 172.0)))
+    act = finish_activity(raw(T0 + np.arange(n_stand + n_run, dtype=float), lat_deg=lat, lon_deg=lon, cadence_spm=cad))
+    assert (act.cadence_spm[:n_stand] == 0.0).all()
+    assert (act.cadence_spm[n_stand:] == 172.0).all()

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from retrotrack.errors import ReadError
-from retrotrack.geo import cumulative_distance_m, haversine_m
+from retrotrack.geo import cumulative_distance_m, displacement_speed_mps, haversine_m
 from retrotrack.model import CHANNELS, FOOT_SPORTS, Activity, Lap, Session
 
 MAX_TIME_JUMP_S = 2 * 86400.0
@@ -467,7 +467,12 @@ def finish_activity(raw: RawActivity) -> Activity:
         speed[missing] = np.gradient(ch["distance_m"], t)[missing]
     step = ch["step_length_m"]
     cad = ch["cadence_spm"]
-    _drop_non_step_cadence(t, cad, speed)
+    judged = speed
+    if missing.any():
+        # Speed from positions jitters by metres a second around a standing runner (a few metres of GPS
+        # noise from fix to fix): a zero step count there is real, so it is judged on displacement.
+        judged = np.where(missing, np.fmin(speed, displacement_speed_mps(t, ch["lat_deg"], ch["lon_deg"], t, 5.0)), speed)
+    _drop_non_step_cadence(t, cad, judged)
     derive = ~np.isfinite(step) & np.isfinite(speed) & np.isfinite(cad) & (cad > 0)
     step[derive] = speed[derive] / (cad[derive] / 60.0)
 
