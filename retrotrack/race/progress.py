@@ -52,6 +52,8 @@ STRAIGHT_DEG = 20.0
 """Travel within this angle of the gate's bearing (over a few fixes either side: GPS jitter bends short
 chords) is along it."""
 ALIGN_FIXES = 3
+ALIGN_VOTE = 2
+"""A fix counts as travelling along the gate where most of the 2 * ALIGN_VOTE + 1 fixes around it do."""
 ACROSS_DRIFT_M = 8.0
 """...and where the runner stays this close to where they crossed along the line (not a parallel street)."""
 GPS_SD_M = 3.5
@@ -151,7 +153,7 @@ def pass_mark(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: np.ndar
 
 def aligned_with(geom: GateGeometry, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
     """Per fix: travelling along the gate's bearing (its chord over ALIGN_FIXES either side), with
-    single stray fixes (GPS jitter) forgiven."""
+    stray fixes (GPS jitter) forgiven where most of their neighbours are."""
     n = x_m.size
     a = geom.along(x_m, y_m)
     c = geom.across(x_m, y_m)
@@ -159,8 +161,9 @@ def aligned_with(geom: GateGeometry, x_m: np.ndarray, y_m: np.ndarray) -> np.nda
     hi = np.clip(np.arange(n) + ALIGN_FIXES, 0, n - 1)
     da, dc = a[hi] - a[lo], c[hi] - c[lo]
     ok = np.isfinite(a) & (da > 0) & (np.abs(dc) <= np.tan(np.radians(STRAIGHT_DEG)) * da)
-    lone = ~ok & np.concatenate(([False], ok[:-1])) & np.concatenate((ok[1:], [False])) & np.isfinite(a)
-    return ok | lone
+    # Most of the fixes either side agree: one or two that GPS noise knocked out of line still count.
+    votes = np.convolve(ok.astype(np.int16), np.ones(2 * ALIGN_VOTE + 1, dtype=np.int16), mode="same")
+    return np.isfinite(a) & (ok | (votes > ALIGN_VOTE))
 
 
 @dataclass
