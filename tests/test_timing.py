@@ -138,16 +138,25 @@ def test_finish_crossings_skip_the_first_50_m():
     assert r.splits[0].distance_m == pytest.approx(100.0)
 
 
-def test_checkpoint_on_each_lap():
-    R = 100 / (2 * np.pi)
+LOOP_M = 100.0
+LOOP_R = LOOP_M / (2 * np.pi)
+
+
+def three_laps_of_a_loop():
+    """Times, distance run and positions of three 100 m laps at 4 m/s, and the race with a checkpoint halfway."""
     t = np.arange(-20.0, 120.0, 1.0)
     s = np.where(t <= 0, -0.5, -0.5 + 4.0 * t)
-    th = s / R
-    x, y = R * np.sin(th), R - R * np.cos(th)
-    act = activity(t, x, y)
-    top = gate("top", 0.0, bearing=270.0, width=10, y=2 * R)
+    th = s / LOOP_R
+    x, y = LOOP_R * np.sin(th), LOOP_R - LOOP_R * np.cos(th)
+    top = gate("top", 0.0, bearing=270.0, width=10, y=2 * LOOP_R)
     rc = race(distance_m=300.0, start=gate("start", 0.0, width=10), finish=gate("finish", 0.0, width=10),
               finish_crossings=3, checkpoints=[top])
+    return t, s, x, y, rc
+
+
+def test_checkpoint_on_each_lap():
+    t, _, x, y, rc = three_laps_of_a_loop()
+    act = activity(t, x, y)
     r = time_activity(act, rc, labels(act))
     names = [sp.name for sp in r.splits]
     assert names == ["top (1)", "lap 1", "top (2)", "lap 2", "top (3)", "finish"]
@@ -156,18 +165,11 @@ def test_checkpoint_on_each_lap():
 
 
 def test_gps_jitter_back_and_forth_over_a_checkpoint_is_one_pass():
-    R = 100 / (2 * np.pi)
-    t = np.arange(-20.0, 120.0, 1.0)
-    s = np.where(t <= 0, -0.5, -0.5 + 4.0 * t)
-    th = s / R
-    x, y = R * np.sin(th), R - R * np.cos(th)
+    t, s, x, y, rc = three_laps_of_a_loop()
     # On the second lap the GPS puts the runner back over the line and across it again.
     at = int(np.argmin(np.abs(s - 150.0)))
     x[at + 1] += 12.0
     act = activity(t, x, y)
-    top = gate("top", 0.0, bearing=270.0, width=10, y=2 * R)
-    rc = race(distance_m=300.0, start=gate("start", 0.0, width=10), finish=gate("finish", 0.0, width=10),
-              finish_crossings=3, checkpoints=[top])
     r = time_activity(act, rc, labels(act))
     assert [sp.name for sp in r.splits] == ["top (1)", "lap 1", "top (2)", "lap 2", "top (3)", "finish"]
 
