@@ -542,17 +542,20 @@ def _sample(runner: SimRunner, course: SimCourse, path: CoursePath, t, q, g, lat
     heading = None
     if rng.random() < heading_share:
         heading = (facing + rng.normal(0.0, 12.0, n)) % 360.0
-    # The watch's speed is the GPS Doppler speed at each fix: the runner's speed along their own line
-    # around that moment (not a difference of fixes a second either side, which moves before the runner
-    # does), and zero while standing.
+    # The watch's speed is the GPS Doppler speed at each fix: the runner's speed along their own line at
+    # that moment (not a difference of fixes a second either side, which moves before the runner does),
+    # zero while standing. Its distance is the length of that line, give or take the speed's noise.
     if t.size > 1:
         xf, yf, _ = path.at(q, np.interp(t, ts, drift))
         run_m = np.concatenate(([0.0], np.cumsum(np.hypot(np.diff(xf), np.diff(yf)))))
-        v_now = np.interp(ts + 0.5, t, run_m) - np.interp(ts - 0.5, t, run_m)
+        v_now = (np.interp(ts + 0.1, t, run_m) - np.interp(ts - 0.1, t, run_m)) / 0.2
+        walked = np.interp(ts, t, run_m)
     else:
-        v_now = np.zeros(n)
-    dev_speed = np.where(v_now > 0.05, np.maximum(v_now + rng.normal(0.0, 0.08, n), 0.0), 0.0)
-    dist = np.concatenate(([0.0], np.cumsum(0.5 * (dev_speed[1:] + dev_speed[:-1]) * np.diff(ts))))
+        v_now = walked = np.zeros(n)
+    moving = v_now > 0.05
+    noise = np.where(moving, rng.normal(0.0, 0.08, n), 0.0)
+    dev_speed = np.where(moving, np.maximum(v_now + noise, 0.0), 0.0)
+    dist = walked - walked[0] + np.concatenate(([0.0], np.cumsum(0.5 * (noise[1:] + noise[:-1]) * np.diff(ts))))
     hr = np.clip(95.0 + 22.0 * speed + 5.0 * _smooth_noise(n, 20, rng), 60, 200)
     direction = np.full(max(n - 1, 0), Direction.BACKWARD, dtype=np.uint8)
     gm = gs[:-1]
