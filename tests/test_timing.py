@@ -9,7 +9,8 @@ from retrotrack.direction import DirectionTrack
 from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity, Direction, empty_channels
 from retrotrack.race.model import Gate, RaceInfo
-from retrotrack.race.timing import fmt_clock, time_activity
+from retrotrack.race.gates import GateGeometry
+from retrotrack.race.timing import counted_finishes, fmt_clock, time_activity
 
 GUN = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
 PROJ = LocalProjection(53.34, -6.26)
@@ -172,6 +173,23 @@ def test_gps_jitter_back_and_forth_over_a_checkpoint_is_one_pass():
     act = activity(t, x, y)
     r = time_activity(act, rc, labels(act))
     assert [sp.name for sp in r.splits] == ["top (1)", "lap 1", "top (2)", "lap 2", "top (3)", "finish"]
+
+
+def test_a_near_miss_first_pass_counts_on_the_tracks_own_distance_scale():
+    # 1000 m on a 400 m loop: the finish is passed at 200, 600 and 1000 m. The first pass is just outside
+    # the gate, and the track's distance runs 25 % long (GPS noise): on the config's scale the near miss
+    # would not be where a pass is due, the cool-down crossing would become the finish.
+    r_m = 400.0 / (2 * np.pi)
+    t = np.arange(0.0, 330.0, 1.0)
+    s = 4.0 * t - 200.0
+    th = s / r_m
+    x, y = r_m * np.sin(th), r_m - r_m * np.cos(th)
+    first = np.abs(s) < 12.0
+    y[first] = -7.0
+    fg = GateGeometry.from_gate(gate("finish", 0.0, width=10), PROJ)
+    rc = race(distance_m=1000.0, finish=gate("finish", 0.0, width=10), finish_crossings=3, lap_m=400.0)
+    counted = counted_finishes(fg, t, x, y, 0.0, 1.25 * (s + 200.0), rc)
+    assert [round(c.t_s) for c in counted] == [50, 150, 250]
 
 
 def test_dnf_when_the_track_ends_before_the_finish():

@@ -518,8 +518,10 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         if start > 120.0:
             warnings.append(f"crossed the start line {fmt_clock(start)} after the gun")
 
-    start_dist = float(np.interp(start, t, dist))
-    race_dist = dist - start_dist
+    # Passes are counted along the watch's own distance where it has one: the positions' path length
+    # grows with GPS noise (by a tenth with a few metres from fix to fix).
+    count_dist = dev if dev is not None else dist
+    race_dist = count_dist - float(np.interp(start, t, count_dist))
 
     # Counted crossings of the finish, and checkpoint crossings on the way.
     fg = GateGeometry.from_gate(race.finish, proj)
@@ -732,11 +734,16 @@ def counted_finishes(fg: GateGeometry, t, x, y, start: float, race_dist: np.ndar
             cands.append((c, d, True))
         elif abs(c.across_m) <= fg.half_width_m + NEAR_MISS_M:
             cands.append((c, d, False))
+    # A lap as this track measures it: the config's, on the track's own scale where it has laps to show it.
     lap = race.lap_m
-    if lap is None and n_laps > 1:
-        ds = [d for _, d, ok in cands if ok]
-        if len(ds) >= 2:
-            lap = float(np.median(np.diff(ds)))
+    ds = [d for _, d, ok in cands if ok]
+    measured = float(np.median(np.diff(ds))) if n_laps > 1 and len(ds) >= 2 else None
+    scale = 1.0
+    if lap is None:
+        lap = measured
+    elif measured is not None and 0.8 * lap <= measured <= 1.3 * lap:
+        scale = measured / lap
+        lap = measured
     counted: list[GateCrossing] = []
     prev_d = 0.0
     for c, d, ok in cands:
@@ -746,7 +753,8 @@ def counted_finishes(fg: GateGeometry, t, x, y, start: float, race_dist: np.ndar
             if counted:
                 gap = lap
             else:
-                gap = race.distance_m - (n_laps - 1) * lap if lap else (race.distance_m if n_laps == 1 else None)
+                gap = (scale * race.distance_m - (n_laps - 1) * lap if lap
+                       else (race.distance_m if n_laps == 1 else None))
             if gap is None or gap <= 0 or abs(d - prev_d - gap) > max(30.0, gap / 6.0):
                 continue
         counted.append(c)
