@@ -14,6 +14,7 @@ a config, runs `run_race` + `write_race_outputs` on each, and prints:
 - wall time of a 150-runner race end to end (run_race + write_race_outputs).
 
 Targets: median <= 0.4 s, p95 <= 1.2 s, statuses exact, 150 runners <= 15 s on 2 cores.
+`--gps-tau 1,2` (or 5,15) checks the same races with GPS error that changes from fix to fix.
 """
 
 from __future__ import annotations
@@ -75,13 +76,21 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="fewer runners per race")
     ap.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     ap.add_argument("--keep", help="keep the simulated race folders here")
+    ap.add_argument("--gps-tau", default="20,120", metavar="LO,HI",
+                    help="correlation time of the simulated GPS error, drawn per runner from LO to HI seconds "
+                         "(default 20,120; try 1,2 for fix-to-fix noise)")
     a = ap.parse_args()
+    try:
+        gps_tau = tuple(float(v) for v in a.gps_tau.split(","))
+        assert len(gps_tau) == 2 and 0 < gps_tau[0] <= gps_tau[1]
+    except (ValueError, AssertionError):
+        ap.error(f"--gps-tau wants LO,HI seconds, got {a.gps_tau!r}")
     all_err, all_fin, all_status, all_by_file = [], [], [], {}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(a.keep or tmp)
         for i, (label, course, n, seed) in enumerate(races(a.quick)):
             folder = base / f"race{i}"
-            runners = simulate_race(course, n, seed=seed)
+            runners = simulate_race(course, n, seed=seed, gps_tau_s=gps_tau)
             truth = write_race_folder(course, runners, folder)
             result = run_race(folder / "race.toml", jobs=a.jobs)
             write_race_outputs(result, folder / "out")
@@ -106,7 +115,7 @@ def main() -> int:
         # Wall time: 150 runners, 5000 m on the track, end to end.
         course = track_course(TRACK, 5000, GUN)
         folder = base / "race150"
-        truth = write_race_folder(course, simulate_race(course, 150, seed=99), folder)
+        truth = write_race_folder(course, simulate_race(course, 150, seed=99, gps_tau_s=gps_tau), folder)
         t0 = time.perf_counter()
         result = run_race(folder / "race.toml", jobs=a.jobs)
         write_race_outputs(result, folder / "out")
