@@ -14,7 +14,8 @@ a config, runs `run_race` + `write_race_outputs` on each, and prints:
 - wall time of a 150-runner race end to end (run_race + write_race_outputs).
 
 Targets: median <= 0.4 s, p95 <= 1.2 s, statuses exact, 150 runners <= 15 s on 2 cores.
-`--gps-tau 1,2` (or 5,15) checks the same races with GPS error that changes from fix to fix.
+`--gps-tau 1,2` (or 5,15) checks the same races with GPS error that changes from fix to fix;
+`--stop-at-finish` with every finisher stopping their watch at the line.
 """
 
 from __future__ import annotations
@@ -51,6 +52,19 @@ def races(quick: bool):
     ]
 
 
+def stop_watches_at_the_line(runners, seed: int) -> None:
+    """Every finisher stops their watch at the finish line, within a second and a half of crossing it."""
+    rng = np.random.default_rng(seed)
+    for r in runners:
+        if r.truth.finish_s is None or r.t_s is None:
+            continue
+        keep = r.t_s + (r.start_time - GUN).total_seconds() <= r.truth.finish_s + rng.uniform(0.0, 1.5)
+        for name in ("t_s", "lat_deg", "lon_deg", "speed_mps", "distance_m", "cadence_spm", "heading_deg",
+                     "heart_rate_bpm"):
+            if getattr(r, name) is not None:
+                setattr(r, name, getattr(r, name)[keep])
+
+
 def evaluate(result, truth: dict) -> dict:
     time_err, fin_err, statuses, by_file = [], [], [], {}
     for r in result.results:
@@ -76,6 +90,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="fewer runners per race")
     ap.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     ap.add_argument("--keep", help="keep the simulated race folders here")
+    ap.add_argument("--stop-at-finish", action="store_true",
+                    help="every finisher stops their watch at the finish line (the track ends there)")
     ap.add_argument("--gps-tau", default="20,120", metavar="LO,HI",
                     help="correlation time of the simulated GPS error, drawn per runner from LO to HI seconds "
                          "(default 20,120; try 1,2 for fix-to-fix noise)")
@@ -91,6 +107,8 @@ def main() -> int:
         for i, (label, course, n, seed) in enumerate(races(a.quick)):
             folder = base / f"race{i}"
             runners = simulate_race(course, n, seed=seed, gps_tau_s=gps_tau)
+            if a.stop_at_finish:
+                stop_watches_at_the_line(runners, seed)
             truth = write_race_folder(course, runners, folder)
             result = run_race(folder / "race.toml", jobs=a.jobs)
             write_race_outputs(result, folder / "out")
@@ -115,7 +133,10 @@ def main() -> int:
         # Wall time: 150 runners, 5000 m on the track, end to end.
         course = track_course(TRACK, 5000, GUN)
         folder = base / "race150"
-        truth = write_race_folder(course, simulate_race(course, 150, seed=99, gps_tau_s=gps_tau), folder)
+        runners = simulate_race(course, 150, seed=99, gps_tau_s=gps_tau)
+        if a.stop_at_finish:
+            stop_watches_at_the_line(runners, 99)
+        truth = write_race_folder(course, runners, folder)
         t0 = time.perf_counter()
         result = run_race(folder / "race.toml", jobs=a.jobs)
         write_race_outputs(result, folder / "out")

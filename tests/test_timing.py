@@ -81,6 +81,27 @@ def test_chip_start_at_own_crossing_after_gun():
     assert r.splits[-1].name == "finish" and r.splits[-1].elapsed_s == pytest.approx(r.time_s)
 
 
+@pytest.mark.parametrize("fmt", ["sim", "gpx"])
+def test_a_watch_stopped_at_the_line_still_finishes(fmt):
+    # The GPS is 4 m behind at the end: the track stops short of the line, still running at 4 m/s.
+    t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0, until=104.0, cooldown=False)
+    act = activity(t, x - 4.0 * (t > 90), fmt=fmt)
+    r = time_activity(act, race(), labels(act))
+    assert r.status == "finished", r.reason
+    assert r.finish_s == pytest.approx(105.0, abs=1.5)
+    assert any("before the finish line" in w for w in r.warnings)
+
+
+def test_a_track_that_stops_short_of_the_line_at_a_walk_is_a_dnf():
+    t = np.arange(-30.0, 140.0, 1.0)
+    x = np.clip(np.where(t < 2.0, -12.0, -12.0 + 4.0 * (t - 2.0)), None, 380.0)
+    x = np.where(t > 100.0, 380.0 + 0.8 * (t - 100.0), x)  # walked the last metres, stopped 4 m short
+    keep = x <= 396.0
+    act = activity(t[keep], x[keep])
+    r = time_activity(act, race(), labels(act))
+    assert r.status == "dnf"
+
+
 def test_gun_timing_starts_at_the_gun():
     t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0)
     act = activity(t, x)

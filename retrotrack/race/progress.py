@@ -105,8 +105,17 @@ class ProgressClock:
         return np.interp(when_s, self.t_s, self.d_m)
 
     def time_at(self, mark_m) -> np.ndarray | float:
-        """When the watch distance reached `mark_m` (the first moment, where it paused)."""
-        return np.interp(mark_m, self._dk, self._tk)
+        """When the watch distance reached `mark_m` (the first moment, where it paused); past the last
+        record, when it would have at the pace of the last few seconds (a watch stopped at the line)."""
+        when = np.interp(mark_m, self._dk, self._tk)
+        tk, dk = self._tk, self._dk
+        if tk.size >= 2:
+            back = int(np.searchsorted(tk, tk[-1] - 5.0))
+            span = tk[-1] - tk[min(back, tk.size - 2)]
+            pace = (dk[-1] - dk[min(back, tk.size - 2)]) / span if span > 0 else 0.0
+            if pace > 0.5:
+                when = np.where(np.asarray(mark_m) > dk[-1], tk[-1] + (np.asarray(mark_m) - dk[-1]) / pace, when)
+        return when if np.ndim(when) else float(when)
 
 
 def pass_mark(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, clock: ProgressClock,

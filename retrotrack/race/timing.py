@@ -73,6 +73,10 @@ GUN_REACTION_MAX_S = 10.0
 MAX_DEPTH_M = 40.0
 """Standing this far behind the start line (the back of a deep field) still counts as lined up on it."""
 NEAR_MISS_M = 5.0
+FINISH_REACH_M = 15.0
+FINISH_REACH_S = 6.0
+"""A track that stops this close before the finish line (and this soon before reaching it at its pace)
+was stopped at the line: GPS error of a few metres, and a second or so to press the button."""
 """A crossing this far beyond a gate's width still counts where the lap count expects one (GPS error)."""
 PAST_LINE_M = 10.0
 """A lined-up runner has gone through the start when the GPS puts them this far past it."""
@@ -527,6 +531,12 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     fg = GateGeometry.from_gate(race.finish, proj)
     counted = counted_finishes(fg, t, x, y, start, race_dist, race)
     n_laps = race.finish_crossings
+    if len(counted) == n_laps - 1:
+        last = finish_at_track_end(fg, t, x, y, race_dist, counted, race)
+        if last is not None:
+            counted.append(last)
+            warnings.append(f"the track ends {-fg.along(x[-1:], y[-1:])[0]:.0f} m before the finish line (watch "
+                            f"stopped at the line?): the finish is carried there at race pace")
     finished = len(counted) == n_laps
     end = counted[-1].t_s if finished else float(t[-1])
     cp_passes = []
@@ -710,6 +720,46 @@ def distinct_passes(crossings: list[GateCrossing], t: np.ndarray, dist: np.ndarr
         kept.append(c)
         prev_d = d
     return kept
+
+
+def finish_at_track_end(fg: GateGeometry, t, x, y, race_dist: np.ndarray, counted: list[GateCrossing],
+                        race: RaceInfo) -> GateCrossing | None:
+    """The last finish pass of a track that stops just short of the line, still running at it.
+
+    Many runners stop their watch at the line; a GPS a few metres behind them
+    then never takes the track across it. Where the track ends within
+    FINISH_REACH_M of the line, travelling along the course at a run, a lap (or
+    the race distance) after the last counted pass, the runner finished: the
+    crossing is where their pace over the last seconds carries them.
+    """
+    n = t.size
+    if n < 5:
+        return None
+    a = fg.along(x, y)
+    c = fg.across(x, y)
+    if not (np.isfinite(a[-1]) and -FINISH_REACH_M <= a[-1] < 0.0 and abs(c[-1]) <= fg.half_width_m + NEAR_MISS_M):
+        return None
+    recent = (t >= t[-1] - 6.0) & np.isfinite(a)
+    if recent.sum() < 4:
+        return None
+    pace = float(np.polyfit(t[recent], a[recent], 1)[0])
+    if pace < MOVING_SPEED_MPS or not aligned_with(fg, x, y)[-1]:
+        return None
+    lap = race.lap_m
+    if counted:
+        due = float(np.interp(counted[-1].t_s, t, race_dist)) + (lap if lap else 0.0)
+        gap = lap
+    else:
+        due = gap = race.distance_m - (race.finish_crossings - 1) * (lap or 0.0)
+    if not lap and counted:
+        return None
+    if race_dist[-1] < due - max(30.0, gap / 6.0):
+        return None
+    ahead_s = -float(a[-1]) / pace
+    if ahead_s > FINISH_REACH_S:
+        return None
+    when = float(t[-1]) + ahead_s
+    return GateCrossing(fg.name, when, when, n - 1, float(c[-1]), pace, ahead_s)
 
 
 def counted_finishes(fg: GateGeometry, t, x, y, start: float, race_dist: np.ndarray, race: RaceInfo) -> list[GateCrossing]:
