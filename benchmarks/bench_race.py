@@ -15,7 +15,8 @@ a config, runs `run_race` + `write_race_outputs` on each, and prints:
 
 Targets: median <= 0.4 s, p95 <= 1.2 s, statuses exact, 150 runners <= 15 s on 2 cores.
 `--gps-tau 1,2` (or 5,15) checks the same races with GPS error that changes from fix to fix;
-`--stop-at-finish` with every finisher stopping their watch at the line.
+`--stop-at-finish` with every finisher stopping their watch at the line, `--start-at-line` with every
+starter starting it at the start line.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +67,28 @@ def stop_watches_at_the_line(runners, seed: int) -> None:
                 setattr(r, name, getattr(r, name)[keep])
 
 
+def start_watches_at_the_line(runners, seed: int) -> None:
+    """Every starter starts their watch as they cross the start line (from a second before to 1.5 s after)."""
+    rng = np.random.default_rng(seed + 1)
+    for r in runners:
+        if r.truth.start_s is None or r.t_s is None:
+            continue
+        keep = r.t_s + (r.start_time - GUN).total_seconds() >= r.truth.start_s + rng.uniform(-1.0, 1.5)
+        if not keep.any():
+            continue
+        first = int(np.flatnonzero(keep)[0])
+        shift_s = float(r.t_s[first])
+        r.start_time += timedelta(seconds=shift_s)
+        for name in ("lat_deg", "lon_deg", "speed_mps", "distance_m", "cadence_spm", "heading_deg", "heart_rate_bpm"):
+            if getattr(r, name) is not None:
+                setattr(r, name, getattr(r, name)[keep])
+        if r.distance_m is not None:
+            r.distance_m = r.distance_m - r.distance_m[0]
+        r.t_s = r.t_s[keep] - shift_s
+        if r.cut_at_s is not None:
+            r.cut_at_s -= shift_s
+
+
 def evaluate(result, truth: dict) -> dict:
     time_err, fin_err, statuses, by_file = [], [], [], {}
     for r in result.results:
@@ -90,6 +114,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="fewer runners per race")
     ap.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     ap.add_argument("--keep", help="keep the simulated race folders here")
+    ap.add_argument("--start-at-line", action="store_true",
+                    help="every starter starts their watch at the start line (the track begins there)")
     ap.add_argument("--stop-at-finish", action="store_true",
                     help="every finisher stops their watch at the finish line (the track ends there)")
     ap.add_argument("--gps-tau", default="20,120", metavar="LO,HI",
@@ -109,6 +135,8 @@ def main() -> int:
             runners = simulate_race(course, n, seed=seed, gps_tau_s=gps_tau)
             if a.stop_at_finish:
                 stop_watches_at_the_line(runners, seed)
+            if a.start_at_line:
+                start_watches_at_the_line(runners, seed)
             truth = write_race_folder(course, runners, folder)
             result = run_race(folder / "race.toml", jobs=a.jobs)
             write_race_outputs(result, folder / "out")
@@ -136,6 +164,8 @@ def main() -> int:
         runners = simulate_race(course, 150, seed=99, gps_tau_s=gps_tau)
         if a.stop_at_finish:
             stop_watches_at_the_line(runners, 99)
+        if a.start_at_line:
+            start_watches_at_the_line(runners, 99)
         truth = write_race_folder(course, runners, folder)
         t0 = time.perf_counter()
         result = run_race(folder / "race.toml", jobs=a.jobs)

@@ -92,6 +92,19 @@ def test_a_watch_stopped_at_the_line_still_finishes(fmt):
     assert any("before the finish line" in w for w in r.warnings)
 
 
+@pytest.mark.parametrize("fmt", ["sim", "gpx"])
+def test_a_watch_started_at_the_start_line_starts_there(fmt):
+    # The watch starts 3 m past the line, at 4 m/s: the track holds no crossing of it (the next is a lap later).
+    t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0, warmup=False)
+    keep = t >= 5.75
+    act = activity(t[keep], x[keep], fmt=fmt)
+    r = time_activity(act, race(), labels(act))
+    assert r.status == "finished", r.reason
+    assert r.start_s == pytest.approx(5.0, abs=0.3)
+    assert r.time_s == pytest.approx(100.0, abs=0.5)
+    assert any("past the start line" in w for w in r.warnings)
+
+
 def test_a_track_that_stops_short_of_the_line_at_a_walk_is_a_dnf():
     t = np.arange(-30.0, 140.0, 1.0)
     x = np.clip(np.where(t < 2.0, -12.0, -12.0 + 4.0 * (t - 2.0)), None, 380.0)

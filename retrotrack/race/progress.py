@@ -105,16 +105,21 @@ class ProgressClock:
         return np.interp(when_s, self.t_s, self.d_m)
 
     def time_at(self, mark_m) -> np.ndarray | float:
-        """When the watch distance reached `mark_m` (the first moment, where it paused); past the last
-        record, when it would have at the pace of the last few seconds (a watch stopped at the line)."""
-        when = np.interp(mark_m, self._dk, self._tk)
+        """When the watch distance reached `mark_m` (the first moment, where it paused); beyond either end
+        of the records, when it would have at the pace of the nearest few seconds (a watch started or
+        stopped at a line)."""
+        mark = np.asarray(mark_m, dtype=float)
         tk, dk = self._tk, self._dk
+        when = np.interp(mark, dk, tk)
         if tk.size >= 2:
-            back = int(np.searchsorted(tk, tk[-1] - 5.0))
-            span = tk[-1] - tk[min(back, tk.size - 2)]
-            pace = (dk[-1] - dk[min(back, tk.size - 2)]) / span if span > 0 else 0.0
+            i = min(int(np.searchsorted(tk, tk[-1] - 5.0)), tk.size - 2)
+            pace = (dk[-1] - dk[i]) / (tk[-1] - tk[i])
             if pace > 0.5:
-                when = np.where(np.asarray(mark_m) > dk[-1], tk[-1] + (np.asarray(mark_m) - dk[-1]) / pace, when)
+                when = np.where(mark > dk[-1], tk[-1] + (mark - dk[-1]) / pace, when)
+            j = max(int(np.searchsorted(tk, tk[0] + 5.0)), 1)
+            pace = (dk[j] - dk[0]) / (tk[j] - tk[0])
+            if pace > 0.5:
+                when = np.where(mark < dk[0], tk[0] + (mark - dk[0]) / pace, when)
         return when if np.ndim(when) else float(when)
 
 

@@ -73,10 +73,11 @@ GUN_REACTION_MAX_S = 10.0
 MAX_DEPTH_M = 40.0
 """Standing this far behind the start line (the back of a deep field) still counts as lined up on it."""
 NEAR_MISS_M = 5.0
-FINISH_REACH_M = 15.0
-FINISH_REACH_S = 6.0
+FINISH_REACH_M = 20.0
+FINISH_REACH_S = 8.0
 """A track that stops this close before the finish line (and this soon before reaching it at its pace)
-was stopped at the line: GPS error of a few metres, and a second or so to press the button."""
+was stopped at the line: GPS error of a few metres, and a second or so to press the button. The same
+for a track that begins this close past the start line."""
 """A crossing this far beyond a gate's width still counts where the lap count expects one (GPS error)."""
 PAST_LINE_M = 10.0
 """A lined-up runner has gone through the start when the GPS puts them this far past it."""
@@ -135,7 +136,8 @@ class RunnerTiming:
     """Distance along the track from the start to `end_s`."""
     start_method: str | None = None
     """"gun"; "standing" (lined up behind the start line: timed from setting off, to the line);
-    "moving" (the GPS had them across the line before they set off); or "crossing" (the GPS crossing)."""
+    "moving" (the GPS had them across the line before they set off); "crossing" (the GPS crossing); or
+    "track start" (the track begins just past the line: the watch was started there)."""
     warnings: list[str] = field(default_factory=list)
     trace: RunnerTrace | None = None
     depth: "DepthModel | None" = None
@@ -504,6 +506,12 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
             if lined_up and soon.size:
                 anchor_kind, z_stand = "line", z
                 start, start_method = onset, ("moving" if z > 0 else "standing")
+        if start is None:
+            began = start_at_track_begin(sg, t, x, y)
+            if began is not None:
+                start, start_method, start_pass = max(began.t_s, 0.0), "track start", began
+                warnings.append(f"the track begins {sg.along(x[:1], y[:1])[0]:.0f} m past the start line (watch "
+                                f"started at the line?): the start is carried back there at race pace")
         if start is None and post:
             first = post[0]
             start, start_method = max(first.t_s, 0.0), "crossing"
@@ -722,14 +730,42 @@ def distinct_passes(crossings: list[GateCrossing], t: np.ndarray, dist: np.ndarr
     return kept
 
 
+def start_at_track_begin(sg: GateGeometry, t, x, y) -> GateCrossing | None:
+    """The chip start of a track that begins just past the start line, already running, after the gun.
+
+    A runner who starts their watch as they cross the line leaves no crossing
+    in the track (the first one would be a lap later). Where the track begins
+    within FINISH_REACH_M past the start line, after the gun, moving away from
+    it at a run, the start is where their pace over the first seconds carries
+    them back to the line (never before the gun).
+    """
+    if t.size < 5 or t[0] < -1.0:
+        return None
+    a = sg.along(x, y)
+    c = sg.across(x, y)
+    if not (np.isfinite(a[0]) and 0.0 <= a[0] <= FINISH_REACH_M and abs(c[0]) <= sg.half_width_m + NEAR_MISS_M):
+        return None
+    first = (t <= t[0] + 6.0) & np.isfinite(a)
+    if first.sum() < 4:
+        return None
+    pace = float(np.polyfit(t[first], a[first], 1)[0])
+    if pace < MOVING_SPEED_MPS:
+        return None
+    back_s = float(a[0]) / pace
+    if back_s > FINISH_REACH_S:
+        return None
+    when = float(t[0]) - back_s
+    return GateCrossing(sg.name, when, when, 0, float(c[0]), pace, back_s)
+
+
 def finish_at_track_end(fg: GateGeometry, t, x, y, race_dist: np.ndarray, counted: list[GateCrossing],
                         race: RaceInfo) -> GateCrossing | None:
     """The last finish pass of a track that stops just short of the line, still running at it.
 
     Many runners stop their watch at the line; a GPS a few metres behind them
     then never takes the track across it. Where the track ends within
-    FINISH_REACH_M of the line, travelling along the course at a run, a lap (or
-    the race distance) after the last counted pass, the runner finished: the
+    FINISH_REACH_M of the line, still closing on it at a run, a lap (or the
+    race distance) after the last counted pass, the runner finished: the
     crossing is where their pace over the last seconds carries them.
     """
     n = t.size
@@ -743,7 +779,7 @@ def finish_at_track_end(fg: GateGeometry, t, x, y, race_dist: np.ndarray, counte
     if recent.sum() < 4:
         return None
     pace = float(np.polyfit(t[recent], a[recent], 1)[0])
-    if pace < MOVING_SPEED_MPS or not aligned_with(fg, x, y)[-1]:
+    if pace < MOVING_SPEED_MPS:
         return None
     lap = race.lap_m
     if counted:
