@@ -89,7 +89,7 @@ def test_a_watch_stopped_at_the_line_still_finishes(fmt):
     r = time_activity(act, race(), labels(act))
     assert r.status == "finished", r.reason
     assert r.finish_s == pytest.approx(105.0, abs=1.5)
-    assert any("before the finish line" in w for w in r.warnings)
+    assert any("the track ends at the finish line" in w for w in r.warnings)
 
 
 @pytest.mark.parametrize("fmt", ["sim", "gpx"])
@@ -102,7 +102,7 @@ def test_a_watch_started_at_the_start_line_starts_there(fmt):
     assert r.status == "finished", r.reason
     assert r.start_s == pytest.approx(5.0, abs=0.3)
     assert r.time_s == pytest.approx(100.0, abs=0.5)
-    assert any("past the start line" in w for w in r.warnings)
+    assert any("the track begins at the start line" in w for w in r.warnings)
 
 
 def test_a_track_that_stops_short_of_the_line_at_a_walk_is_a_dnf():

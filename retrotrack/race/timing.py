@@ -75,6 +75,7 @@ MAX_DEPTH_M = 40.0
 NEAR_MISS_M = 5.0
 FINISH_REACH_M = 20.0
 FINISH_REACH_S = 8.0
+TRACK_END_FIT_S = 8.0
 """A track that stops this close before the finish line (and this soon before reaching it at its pace)
 was stopped at the line: GPS error of a few metres, and a second or so to press the button. The same
 for a track that begins this close past the start line."""
@@ -507,11 +508,11 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
                 anchor_kind, z_stand = "line", z
                 start, start_method = onset, ("moving" if z > 0 else "standing")
         if start is None:
-            began = start_at_track_begin(sg, t, x, y)
+            began = start_at_track_begin(sg, t, x, y, go_speed if device_speed else None)
             if began is not None:
                 start, start_method, start_pass = max(began.t_s, 0.0), "track start", began
-                warnings.append(f"the track begins {sg.along(x[:1], y[:1])[0]:.0f} m past the start line (watch "
-                                f"started at the line?): the start is carried back there at race pace")
+                warnings.append("the track begins at the start line, already running (watch started there?): "
+                                "the start is where its pace carries it back to the line")
         if start is None and post:
             first = post[0]
             start, start_method = max(first.t_s, 0.0), "crossing"
@@ -540,11 +541,11 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     counted = counted_finishes(fg, t, x, y, start, race_dist, race)
     n_laps = race.finish_crossings
     if len(counted) == n_laps - 1:
-        last = finish_at_track_end(fg, t, x, y, race_dist, counted, race)
+        last = finish_at_track_end(fg, t, x, y, race_dist, counted, race, go_speed if device_speed else None)
         if last is not None:
             counted.append(last)
-            warnings.append(f"the track ends {-fg.along(x[-1:], y[-1:])[0]:.0f} m before the finish line (watch "
-                            f"stopped at the line?): the finish is carried there at race pace")
+            warnings.append("the track ends at the finish line, still running (watch stopped there?): "
+                            "the finish is where its pace carries it to the line")
     finished = len(counted) == n_laps
     end = counted[-1].t_s if finished else float(t[-1])
     cp_passes = []
@@ -730,36 +731,50 @@ def distinct_passes(crossings: list[GateCrossing], t: np.ndarray, dist: np.ndarr
     return kept
 
 
-def start_at_track_begin(sg: GateGeometry, t, x, y) -> GateCrossing | None:
+def _line_from_track_end(geom: GateGeometry, t, x, y, index: int,
+                         speed: np.ndarray | None = None) -> tuple[float, float, float] | None:
+    """(distance past the line, pace towards it, across) at the track's first or last fix (`index` 0 or
+    -1), from a straight line fitted to the fixes of its first or last seconds: one fix can be metres
+    out. The watch's own speed, where it has one, is the line's slope."""
+    a = geom.along(x, y)
+    c = geom.across(x, y)
+    near = (np.abs(t - t[index]) <= TRACK_END_FIT_S) & np.isfinite(a)
+    if near.sum() < 4:
+        return None
+    dt = t[near] - t[index]
+    own = speed[near] if speed is not None else np.zeros(0)
+    if own.size and np.isfinite(own).all():
+        pace = float(np.median(own))
+        at_end = float(np.mean(a[near] - pace * dt))
+    else:
+        pace, at_end = (float(v) for v in np.polyfit(dt, a[near], 1))
+    return at_end, pace, float(np.median(c[near]))
+
+
+def start_at_track_begin(sg: GateGeometry, t, x, y, speed: np.ndarray | None = None) -> GateCrossing | None:
     """The chip start of a track that begins just past the start line, already running, after the gun.
 
     A runner who starts their watch as they cross the line leaves no crossing
     in the track (the first one would be a lap later). Where the track begins
     within FINISH_REACH_M past the start line, after the gun, moving away from
     it at a run, the start is where their pace over the first seconds carries
-    them back to the line (never before the gun).
+    them back to the line (the caller keeps it after the gun).
     """
     if t.size < 5 or t[0] < -1.0:
         return None
-    a = sg.along(x, y)
-    c = sg.across(x, y)
-    if not (np.isfinite(a[0]) and 0.0 <= a[0] <= FINISH_REACH_M and abs(c[0]) <= sg.half_width_m + NEAR_MISS_M):
+    fit = _line_from_track_end(sg, t, x, y, 0, speed)
+    if fit is None:
         return None
-    first = (t <= t[0] + 6.0) & np.isfinite(a)
-    if first.sum() < 4:
+    past_m, pace, across_m = fit
+    if not (-NEAR_MISS_M <= past_m <= FINISH_REACH_M and abs(across_m) <= sg.half_width_m + NEAR_MISS_M
+            and pace >= MOVING_SPEED_MPS and past_m / pace <= FINISH_REACH_S):
         return None
-    pace = float(np.polyfit(t[first], a[first], 1)[0])
-    if pace < MOVING_SPEED_MPS:
-        return None
-    back_s = float(a[0]) / pace
-    if back_s > FINISH_REACH_S:
-        return None
-    when = float(t[0]) - back_s
-    return GateCrossing(sg.name, when, when, 0, float(c[0]), pace, back_s)
+    when = float(t[0]) - past_m / pace
+    return GateCrossing(sg.name, when, when, 0, across_m, pace, abs(past_m) / pace)
 
 
 def finish_at_track_end(fg: GateGeometry, t, x, y, race_dist: np.ndarray, counted: list[GateCrossing],
-                        race: RaceInfo) -> GateCrossing | None:
+                        race: RaceInfo, speed: np.ndarray | None = None) -> GateCrossing | None:
     """The last finish pass of a track that stops just short of the line, still running at it.
 
     Many runners stop their watch at the line; a GPS a few metres behind them
@@ -768,34 +783,27 @@ def finish_at_track_end(fg: GateGeometry, t, x, y, race_dist: np.ndarray, counte
     race distance) after the last counted pass, the runner finished: the
     crossing is where their pace over the last seconds carries them.
     """
-    n = t.size
-    if n < 5:
+    if t.size < 5:
         return None
-    a = fg.along(x, y)
-    c = fg.across(x, y)
-    if not (np.isfinite(a[-1]) and -FINISH_REACH_M <= a[-1] < 0.0 and abs(c[-1]) <= fg.half_width_m + NEAR_MISS_M):
+    fit = _line_from_track_end(fg, t, x, y, -1, speed)
+    if fit is None:
         return None
-    recent = (t >= t[-1] - 6.0) & np.isfinite(a)
-    if recent.sum() < 4:
-        return None
-    pace = float(np.polyfit(t[recent], a[recent], 1)[0])
-    if pace < MOVING_SPEED_MPS:
+    past_m, pace, across_m = fit
+    if not (-FINISH_REACH_M <= past_m <= NEAR_MISS_M and abs(across_m) <= fg.half_width_m + NEAR_MISS_M
+            and pace >= MOVING_SPEED_MPS and -past_m / pace <= FINISH_REACH_S):
         return None
     lap = race.lap_m
+    if counted and not lap:
+        return None
     if counted:
-        due = float(np.interp(counted[-1].t_s, t, race_dist)) + (lap if lap else 0.0)
+        due = float(np.interp(counted[-1].t_s, t, race_dist)) + lap
         gap = lap
     else:
         due = gap = race.distance_m - (race.finish_crossings - 1) * (lap or 0.0)
-    if not lap and counted:
-        return None
     if race_dist[-1] < due - max(30.0, gap / 6.0):
         return None
-    ahead_s = -float(a[-1]) / pace
-    if ahead_s > FINISH_REACH_S:
-        return None
-    when = float(t[-1]) + ahead_s
-    return GateCrossing(fg.name, when, when, n - 1, float(c[-1]), pace, ahead_s)
+    when = float(t[-1]) - past_m / pace
+    return GateCrossing(fg.name, when, when, t.size - 1, across_m, pace, abs(past_m) / pace)
 
 
 def counted_finishes(fg: GateGeometry, t, x, y, start: float, race_dist: np.ndarray, race: RaceInfo) -> list[GateCrossing]:
