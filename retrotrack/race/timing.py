@@ -73,13 +73,14 @@ GUN_REACTION_MAX_S = 10.0
 MAX_DEPTH_M = 40.0
 """Standing this far behind the start line (the back of a deep field) still counts as lined up on it."""
 NEAR_MISS_M = 5.0
+"""A crossing this far beyond a gate's width still counts where the lap count expects one (GPS error)."""
 FINISH_REACH_M = 20.0
 FINISH_REACH_S = 8.0
-TRACK_END_FIT_S = 8.0
 """A track that stops this close before the finish line (and this soon before reaching it at its pace)
 was stopped at the line: GPS error of a few metres, and a second or so to press the button. The same
 for a track that begins this close past the start line."""
-"""A crossing this far beyond a gate's width still counts where the lap count expects one (GPS error)."""
+TRACK_END_FIT_S = 8.0
+"""Where a track ends at a line, its distance past the line is fitted over this long of its fixes."""
 PAST_LINE_M = 10.0
 """A lined-up runner has gone through the start when the GPS puts them this far past it."""
 LANE_DEPTH_M = 1.0
