@@ -15,7 +15,7 @@ from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity, Direction, empty_channels
 from retrotrack.race.gates import GateGeometry
 from retrotrack.race.model import Gate, RaceInfo
-from retrotrack.race.progress import DEPTH_GRID_M, MarkObs, fit_marks, field_depth_priors
+from retrotrack.race.progress import DEPTH_GRID_M, MarkObs, ProgressClock, field_depth_priors, fit_marks
 from retrotrack.race.run import settle_starts
 from retrotrack.race.timing import (
     TRACE_POINTS,
@@ -253,3 +253,14 @@ def test_trace_is_thinned_but_keeps_every_change_of_direction():
     # The forward stretch is there, whole: from record 400 to 431 (seconds 370-401 of the race).
     assert fwd.size and fwd.min() == pytest.approx(t[400] - r.start_s, abs=1e-6)
     assert fwd.max() < t[431] - r.start_s
+
+
+def test_the_watch_clock_runs_on_past_either_end_at_the_pace_there():
+    # Standing 5 s, then 3 m/s for 10 s: a mark before the first record or after the last is reached at
+    # the pace of the nearest seconds (a watch started or stopped at a line).
+    clock = ProgressClock(np.arange(15.0), np.r_[np.zeros(5), 3.0 * np.arange(1, 11)])
+    assert clock.time_at(33.0) == pytest.approx(15.0)
+    assert clock.time_at(0.0) == 0.0
+    short = ProgressClock(np.array([0.0, 1.0, 2.0]), np.array([10.0, 13.0, 16.0]))
+    assert short.time_at(7.0) == pytest.approx(-1.0)
+    assert list(short.time_at(np.array([7.0, 14.5, 19.0]))) == pytest.approx([-1.0, 1.5, 3.0])

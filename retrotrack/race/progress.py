@@ -116,7 +116,7 @@ class ProgressClock:
             pace = (dk[-1] - dk[i]) / (tk[-1] - tk[i])
             if pace > 0.5:
                 when = np.where(mark > dk[-1], tk[-1] + (mark - dk[-1]) / pace, when)
-            j = max(int(np.searchsorted(tk, tk[0] + 5.0)), 1)
+            j = min(max(int(np.searchsorted(tk, tk[0] + 5.0)), 1), tk.size - 1)
             pace = (dk[j] - dk[0]) / (tk[j] - tk[0])
             if pace > 0.5:
                 when = np.where(mark < dk[0], tk[0] + (mark - dk[0]) / pace, when)
