@@ -219,6 +219,10 @@ class RunnerTruth:
     backward_fraction: float | None = None
     lap_s: list[float] = field(default_factory=list)
     """True times (since the gun) of every counted finish-line crossing."""
+    depth_m: float | None = None
+    """How far behind the start line they stood at the gun."""
+    set_off_s: float | None = None
+    """When they set off from standing."""
 
 
 @dataclass
@@ -460,6 +464,7 @@ def simulate_runner(
             pieces.move(10.0, 0.0, STAND)
     t, q, g = pieces.arrays()
     _truth_times(runner, course, t, q, g, q_start, q_finish, kind)
+    runner.truth.depth_m, runner.truth.set_off_s = float(depth), float(gun + react)
     if kind == "hand" and runner.truth.time_s is not None:
         runner.hand_time_s = round(runner.truth.time_s + rng.normal(0.0, 0.15), 2)
     sim = _sample(runner, course, path, t, q, g, lateral, q_start, q_finish, rng, gps_sigma_m, gps_tau_s, heading_share)
@@ -658,7 +663,7 @@ def write_race_folder(course: SimCourse, runners: list[SimRunner], folder, *, co
         truth[r.bib] = {"kind": r.kind, "status": t.status, "start_s": t.start_s, "finish_s": t.finish_s,
                         "time_s": t.time_s, "backward_fraction": t.backward_fraction, "lap_s": t.lap_s,
                         "gps_sigma_m": r.gps_sigma_m, "gps_tau_s": r.gps_tau_s, "track": track or None,
-                        "hand_time_s": r.hand_time_s}
+                        "hand_time_s": r.hand_time_s, "depth_m": t.depth_m, "set_off_s": t.set_off_s}
     write_atomic(folder / "entries.csv", "\n".join(rows) + "\n")
     write_atomic(folder / config_name, race_to_toml(course.race, "entries.csv"))
     write_atomic(folder / "truth.json", json.dumps(truth, indent=1, sort_keys=True) + "\n")
