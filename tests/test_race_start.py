@@ -13,7 +13,7 @@ import pytest
 from retrotrack.direction import DirectionTrack
 from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity, Direction, empty_channels
-from retrotrack.race.gates import GateGeometry
+from retrotrack.race.gates import GateGeometry, find_crossings
 from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.progress import DEPTH_GRID_M, MarkObs, ProgressClock, field_depth_priors, fit_marks
 from retrotrack.race.run import settle_starts
@@ -23,6 +23,7 @@ from retrotrack.race.timing import (
     direction_check,
     race_pace_crossing,
     smoothed_distance_m,
+    sprint_start_times,
     time_activity,
 )
 
@@ -92,9 +93,9 @@ def test_field_of_front_row_runners_is_timed_from_setting_off():
         truths.append(true_start)
     settle_starts(timings, field_size=8)
     errs = [abs(tm.start_s - true) for tm, true in zip(timings, truths)]
-    # Alone, each start is as wrong as its GPS offset at a standing start's slow speed; the field pins them.
+    # Alone, each start is as wrong as the depth its GPS offset suggests; the field pins them.
     assert np.median(errs) < 0.3
-    assert np.median(errs) < 0.5 * np.median(alone)
+    assert np.median(errs) < 0.75 * np.median(alone)
     assert all(tm.start_s >= 0.0 for tm in timings)
 
 
@@ -197,12 +198,51 @@ def test_easing_up_after_the_finish_does_not_stretch_a_gps_offset():
     x_true = np.where(t <= t_fin, -200.0 + 4.0 * t, 1.2 * (t - t_fin))
     x = x_true - 8.0
     fg = GateGeometry.from_gate(gate("finish", 0.0), PROJ)
-    from retrotrack.race.gates import find_crossings
-
     cr = find_crossings(fg, t, x, np.zeros_like(x))[0]
     assert cr.t_s > t_fin + 5.0  # at walking pace the offset costs ~7 s
     when = race_pace_crossing(fg, t, x, np.zeros_like(x), cr, finish=True)
     assert abs(when - t_fin) < 2.5  # at race pace it costs 2 s
+
+
+def test_a_finish_through_fix_to_fix_gps_noise_is_timed_at_race_pace():
+    # 3.5 m/s to the line, then easing to a walk; every fix off by its own 3 m (per axis) of noise.
+    # A single noisy fix must neither end race pace early nor hide the slow-down.
+    fg = GateGeometry.from_gate(gate("finish", 0.0), PROJ)
+    rng = np.random.default_rng(1)
+    errs, raw = [], []
+    for _ in range(100):
+        t = np.arange(0.0, 90.0, 1.0) + rng.uniform(0.0, 1.0)
+        after = np.maximum(t - 60.0, 0.0)
+        x_true = np.where(t <= 60.0, 3.5 * (t - 60.0), 1.2 * after + 4.6 * (1.0 - np.exp(-after / 2.0)))
+        x, y = x_true + rng.normal(0.0, 3.0, t.size), rng.normal(0.0, 3.0, t.size)
+        cr = next(c for c in find_crossings(fg, t, x, y) if abs(c.t_s - 60.0) < 15.0)
+        raw.append(abs(cr.t_s - 60.0))
+        errs.append(abs(race_pace_crossing(fg, t, x, y, cr, finish=True) - 60.0))
+    assert np.median(errs) < 0.35 < np.median(raw)
+    assert np.percentile(errs, 90) < 1.0
+
+
+def test_a_standing_start_from_positions_alone_reads_through_gps_noise():
+    # Without a watch distance: stood 0.5-6 m behind the line, then a sprint start; 3 m of noise per fix.
+    sg = GateGeometry.from_gate(gate("start", 0.0), PROJ)
+    rng = np.random.default_rng(2)
+    errs = []
+    for _ in range(100):
+        depth, react = rng.uniform(0.5, 6.0), rng.uniform(0.2, 1.5)
+        t, s, true_start = sprint_from(depth, accel=rng.uniform(1.5, 3.0), v_max=rng.uniform(3.0, 4.5), react_s=react)
+        x, y = s + rng.normal(0.0, 3.0, t.size), rng.normal(0.0, 3.0, t.size)
+        stand = np.flatnonzero((t >= -30.0) & (t <= 0.0))
+        times = sprint_start_times(sg, t, x, y, stand, react + rng.normal(0.0, 0.2))
+        errs.append(float(np.interp(depth, DEPTH_GRID_M, times)) - true_start)
+    assert abs(np.mean(errs)) < 0.15  # reading progress off the fixes takes noise for progress: 0.5 s early
+    assert np.median(np.abs(errs)) < 0.35
+
+
+def test_a_clean_standing_start_from_positions_alone_is_exact():
+    sg = GateGeometry.from_gate(gate("start", 0.0), PROJ)
+    t, s, true_start = sprint_from(4.0, accel=2.0, v_max=4.0, react_s=0.6)
+    times = sprint_start_times(sg, t, s, np.zeros_like(s), np.flatnonzero((t >= -30.0) & (t <= 0.0)), 0.6)
+    assert float(np.interp(4.0, DEPTH_GRID_M, times)) == pytest.approx(true_start, abs=0.1)
 
 
 def direction_labels(n, forward_from=None):

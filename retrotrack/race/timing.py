@@ -92,9 +92,35 @@ STILL_SPEED_MPS = 0.5
 STILL_CADENCE_SPM = 60.0
 BASELINE_FIXES = 5
 """Without a watch distance, progress from standing is measured from the mean of this many last fixes."""
+START_FIT_BEFORE_S = 15.0
+START_FIT_AFTER_S = 12.0
+START_FIT_REACH_M = 40.0
+"""Without a watch distance, the start is fitted over this long standing and this long (and far) running."""
+ONSET_SHIFT_S = tuple(np.round(np.arange(-1.0, 1.01, 0.1), 1))
+"""Setting-off moments tried around the detected onset."""
+
+
+def _furusawa(tau_s: float):
+    return lambda u: u - tau_s * (1.0 - np.exp(-u / tau_s))
+
+
+def _steady(top_s: float):
+    return lambda u: np.where(u < top_s, u * u / (2.0 * top_s), u - top_s / 2.0)
+
+
+SPRINT_SHAPES = ((lambda u: u,)
+                 + tuple(_furusawa(tau) for tau in (0.3, 0.6, 1.0, 1.5, 2.2))
+                 + tuple(_steady(top) for top in (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)))
+"""Distance covered u seconds after setting off, per metre a second of top speed: at once, with speed
+v(1 - exp(-u / tau)), or at a steady acceleration reaching it in `top` seconds."""
 MAX_PACE_SHIFT_S = 10.0
 PACE_WINDOW_S = 20.0
 """Positions alone: a crossing is fitted over up to this long either side, at race pace, on the straight."""
+EASE_LOOKBACK_S = 10.0
+"""At the finish, fixes up to this long before the GPS crossing are taken to be at race pace (see race_pace_root)."""
+MIN_PACE_FIXES = 5
+STRAY_FIXES = 3
+"""Up to this many fixes in a row out of line (GPS noise) do not end a straight."""
 EASE_FRACTION = 0.8
 """Below this share of their race pace a runner has eased up after the finish."""
 RULE_SD_M = 0.5
@@ -604,7 +630,9 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         if clock is not None:
             start_s = clock.time_at(anchor_mark + grid)
         else:
-            start_s = _gps_progress_times(sg, t, x, y, stand, onset, z_stand)
+            start_s = sprint_start_times(sg, t, x, y, stand, onset)
+            if start_s is None:
+                start_s = _gps_progress_times(sg, t, x, y, stand, onset, z_stand)
         start_s = np.maximum(start_s, max(onset, 0.0))
     elif start_pass is not None and fit is not None and ("start", 0) in fit.marks:
         tt = float(clock.time_at(fit.marks[("start", 0)][0]))
@@ -923,6 +951,56 @@ def displacement_speed_mps(t, x, y, half_window_s: float = 3.0) -> np.ndarray:
     return np.hypot(xi[hi] - xi[lo], yi[hi] - yi[lo]) / span
 
 
+def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: float) -> np.ndarray | None:
+    """Without a watch distance: for each depth behind the line, when the runner got there from standing.
+
+    The fixes from standing through the first seconds of running are fitted as
+    where they stood, plus their progress, plus a GPS error that drifts (a
+    straight line in time) and jitters from fix to fix. Progress is a sprint
+    start, u seconds after setting off near the detected onset: speed
+    v(1 - exp(-u/tau)) (the Furusawa-Hill model) or steady acceleration to v
+    (see SPRINT_SHAPES). Each (setting-off moment, shape) is solved by least
+    squares for the rest, and each depth's time is the fits'
+    weighted by how well they explain the fixes. A drifting error and a
+    jittering one are both averaged away, where reading progress off the fixes
+    themselves takes jitter for progress. None where too few fixes say so.
+    """
+    a = geom.along(x, y)
+    ok = np.isfinite(a)
+    standing = np.zeros(t.size, dtype=bool)
+    standing[stand] = True
+    before = standing & ok & (t >= onset - START_FIT_BEFORE_S) & (t <= onset)
+    after = ok & (t > onset) & (t <= onset + START_FIT_AFTER_S)
+    if before.sum() < MIN_STAND_FIXES or after.sum() < MIN_PACE_FIXES:
+        return None
+    first_far = np.flatnonzero(after & (a > START_FIT_REACH_M))
+    if first_far.size:
+        after &= t < t[first_far[0]]
+    use = before | after
+    if after.sum() < MIN_PACE_FIXES:
+        return None
+    tc = t[use] - onset
+    aa = a[use]
+    u_grid = np.linspace(0.0, 60.0, 1201)
+    rss, times = [], []
+    for shift in ONSET_SHIFT_S:
+        u = np.maximum(tc - shift, 0.0)
+        for shape in SPRINT_SHAPES:
+            design = np.column_stack((np.ones(tc.size), tc, shape(u)))
+            coef, *_ = np.linalg.lstsq(design, aa, rcond=None)
+            v = coef[2]
+            if not (MOVING_SPEED_MPS <= v <= 12.0):
+                continue
+            rss.append(float(np.sum((design @ coef - aa) ** 2)))
+            times.append(onset + shift + np.interp(DEPTH_GRID_M, v * shape(u_grid), u_grid))
+    if not rss:
+        return None
+    rss_a = np.asarray(rss)
+    var = max(float(rss_a.min()) / max(tc.size - 3, 1), 1e-6)
+    w = np.exp(-(rss_a - rss_a.min()) / (2.0 * var))
+    return (w[:, None] * np.asarray(times)).sum(axis=0) / w.sum()
+
+
 def _gps_progress_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: float, z_stand: float) -> np.ndarray:
     """Without a watch distance: for each depth, when the GPS progress since standing reached it.
 
@@ -963,8 +1041,9 @@ def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish:
 
     At the `finish` runners ease up after the line, and a GPS offset of a few
     metres behind them puts their crossing after it, when they are already
-    walking (8 m at 1.2 m/s is 7 s): fixes after they eased up are left out,
-    so the offset costs what it costs at race pace, either way.
+    walking (8 m at 1.2 m/s is 7 s): fixes after they eased up are left out
+    (see `race_pace_root`), so the offset costs what it costs at race pace,
+    either way.
     """
     v = displacement_speed_mps(t, x, y, half_window_s=2.0)
     before = (t >= cr.t_s - 30.0) & (t <= cr.t_s - 5.0) & np.isfinite(v)
@@ -973,37 +1052,75 @@ def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish:
     pace = float(np.median(v[before]))
     if pace < 1.5:
         return cr.t_s
-    t_end = cr.t_s + PACE_WINDOW_S
-    if finish:
-        eased = np.flatnonzero((t >= cr.t_s - 10.0) & (t <= cr.t_s + PACE_WINDOW_S) & np.isfinite(v)
-                               & (v < EASE_FRACTION * pace))
-        if eased.size:
-            t_end = float(t[eased[0]]) - 1.0
     a = geom.along(x, y)
     n = t.size
     aligned = aligned_with(geom, x, y)
-    # The contiguous aligned stretch around the crossing (or, eased up, ending where they eased).
-    i0 = min(cr.index, int(np.searchsorted(t, t_end, side="right")) - 1)
-    if i0 < 0:
-        return cr.t_s
-    lo = i0
-    while lo - 1 >= 0 and aligned[lo - 1] and t[lo - 1] >= cr.t_s - PACE_WINDOW_S:
-        lo -= 1
-    hi = i0
-    while hi + 1 < n and aligned[hi + 1] and t[hi + 1] <= t_end:
-        hi += 1
+    # The aligned stretch around the crossing, through the odd fix that GPS noise knocked out of line.
+    within = (t >= cr.t_s - PACE_WINDOW_S) & (t <= cr.t_s + PACE_WINDOW_S) & np.isfinite(a)
+    lo = hi = cr.index
+    while True:
+        step = next((k for k in range(1, STRAY_FIXES + 2) if lo - k >= 0 and within[lo - k] and aligned[lo - k]), None)
+        if step is None or not within[lo - step + 1:lo].all():
+            break
+        lo -= step
+    while True:
+        step = next((k for k in range(1, STRAY_FIXES + 2) if hi + k < n and within[hi + k] and aligned[hi + k]), None)
+        if step is None or not within[hi + 1:hi + step].all():
+            break
+        hi += step
     sel = np.arange(lo, hi + 1)
-    sel = sel[np.isfinite(a[sel]) & (t[sel] <= t_end)]
-    if sel.size < 5 or float(t[sel[-1]] - t[sel[0]]) < 4.0:
+    sel = sel[within[sel] & (aligned[sel] | (sel == cr.index))]
+    if sel.size < MIN_PACE_FIXES or float(t[sel[-1]] - t[sel[0]]) < 4.0:
         return cr.t_s
     tt = t[sel] - cr.t_s
-    slope, icpt = np.polyfit(tt, a[sel], 1)
-    if not (0.5 * pace <= slope <= 2.0 * pace):
+    if finish:
+        settled = max(int(np.sum(tt <= -EASE_LOOKBACK_S)), MIN_PACE_FIXES)
+        root = race_pace_root(tt, a[sel], settled, (0.5 * pace, 2.0 * pace))
+    else:
+        slope, icpt = np.polyfit(tt, a[sel], 1)
+        root = -icpt / slope if 0.5 * pace <= slope <= 2.0 * pace else None
+    if root is None or abs(root) > MAX_PACE_SHIFT_S:
         return cr.t_s
-    when = cr.t_s - icpt / slope
-    if abs(when - cr.t_s) > MAX_PACE_SHIFT_S:
-        return cr.t_s
-    return float(when)
+    return float(cr.t_s + root)
+
+
+def race_pace_root(t_s: np.ndarray, along_m: np.ndarray, settled: int, pace_range: tuple[float, float]) -> float | None:
+    """When the race pace of these fixes (in time order) carries them to along = 0; the first `settled`
+    fixes are at race pace, later ones may be after the runner eased up.
+
+    Each moment they might have eased gives a "race pace, then slower" hinge
+    (two straight lines meeting there) fitted by least squares; so does "never
+    eased" (one line). The answer is the mean of their race-pace roots weighted
+    by how well each explains the fixes: with noisy fixes no single moment is
+    trusted, and one stray fix or a few seconds of GPS wander can neither end
+    race pace nor hide a real slow-down. None when no fit runs at `pace_range`.
+    """
+    n = t_s.size
+    rss, roots = [], []
+    for k in range(max(settled, 3), n + 1):
+        if k == n:
+            design = np.column_stack((np.ones(n), t_s))
+            coef, *_ = np.linalg.lstsq(design, along_m, rcond=None)
+            c0, v1 = coef[0], coef[1]
+            root = -c0 / v1 if v1 > 0 else np.nan
+        else:
+            te = t_s[k - 1]
+            design = np.column_stack((np.ones(n), np.minimum(t_s - te, 0.0), np.maximum(t_s - te, 0.0)))
+            coef, *_ = np.linalg.lstsq(design, along_m, rcond=None)
+            v1 = coef[1]
+            if coef[2] >= EASE_FRACTION * v1:
+                continue
+            root = te - coef[0] / v1 if v1 > 0 else np.nan
+        if not (pace_range[0] <= v1 <= pace_range[1]) or not np.isfinite(root):
+            continue
+        rss.append(float(np.sum((design @ coef - along_m) ** 2)))
+        roots.append(float(root))
+    if not roots:
+        return None
+    rss_a = np.asarray(rss)
+    var = max(float(rss_a.min()) / max(n - 3, 1), 1e-6)
+    w = np.exp(-(rss_a - rss_a.min()) / (2.0 * var))
+    return float(np.sum(w * np.asarray(roots)) / np.sum(w))
 
 
 def _same_line(a: GateGeometry, b: GateGeometry) -> bool:
