@@ -995,10 +995,16 @@ def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: fl
             times.append(onset + shift + np.interp(DEPTH_GRID_M, v * shape(u_grid), u_grid))
     if not rss:
         return None
-    rss_a = np.asarray(rss)
-    var = max(float(rss_a.min()) / max(tc.size - 3, 1), 1e-6)
-    w = np.exp(-(rss_a - rss_a.min()) / (2.0 * var))
+    w = fit_weights(rss, tc.size)
     return (w[:, None] * np.asarray(times)).sum(axis=0) / w.sum()
+
+
+def fit_weights(rss: list[float], n_points: int) -> np.ndarray:
+    """Relative likelihoods of rival three-parameter least-squares fits to the same `n_points` points,
+    from their residual sums of squares, the noise taken from the best of them."""
+    rss_a = np.asarray(rss)
+    var = max(float(rss_a.min()) / max(n_points - 3, 1), 1e-6)
+    return np.exp(-(rss_a - rss_a.min()) / (2.0 * var))
 
 
 def _gps_progress_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: float, z_stand: float) -> np.ndarray:
@@ -1057,18 +1063,18 @@ def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish:
     aligned = aligned_with(geom, x, y)
     # The aligned stretch around the crossing, through the odd fix that GPS noise knocked out of line.
     within = (t >= cr.t_s - PACE_WINDOW_S) & (t <= cr.t_s + PACE_WINDOW_S) & np.isfinite(a)
-    lo = hi = cr.index
-    while True:
-        step = next((k for k in range(1, STRAY_FIXES + 2) if lo - k >= 0 and within[lo - k] and aligned[lo - k]), None)
-        if step is None or not within[lo - step + 1:lo].all():
-            break
-        lo -= step
-    while True:
-        step = next((k for k in range(1, STRAY_FIXES + 2) if hi + k < n and within[hi + k] and aligned[hi + k]), None)
-        if step is None or not within[hi + 1:hi + step].all():
-            break
-        hi += step
-    sel = np.arange(lo, hi + 1)
+
+    def reach(way: int) -> int:
+        """The last aligned fix from the crossing one way (-1 back, +1 on), over up to STRAY_FIXES out of line."""
+        i = cr.index
+        while True:
+            step = next((k for k in range(1, STRAY_FIXES + 2)
+                         if 0 <= i + way * k < n and within[i + way * k] and aligned[i + way * k]), None)
+            if step is None or not (within[i + 1:i + step] if way > 0 else within[i - step + 1:i]).all():
+                return i
+            i += way * step
+
+    sel = np.arange(reach(-1), reach(+1) + 1)
     sel = sel[within[sel] & (aligned[sel] | (sel == cr.index))]
     if sel.size < MIN_PACE_FIXES or float(t[sel[-1]] - t[sel[0]]) < 4.0:
         return cr.t_s
@@ -1117,9 +1123,7 @@ def race_pace_root(t_s: np.ndarray, along_m: np.ndarray, settled: int, pace_rang
         roots.append(float(root))
     if not roots:
         return None
-    rss_a = np.asarray(rss)
-    var = max(float(rss_a.min()) / max(n - 3, 1), 1e-6)
-    w = np.exp(-(rss_a - rss_a.min()) / (2.0 * var))
+    w = fit_weights(rss, n)
     return float(np.sum(w * np.asarray(roots)) / np.sum(w))
 
 
