@@ -51,6 +51,8 @@ MAX_BIAS_DEG = 45.0
 
 # Gait against speed.
 GAIT_HALF_WINDOW_S = 4.0
+GAIT_REACH_S = 12.0
+"""Gait windows reach this far across a steady stretch (no change point, no stop) to average out speed noise."""
 GAIT_CORR_S = 10.0
 """Step rate and speed wander on this time scale (pace, terrain, GPS): evidence counts once per it."""
 GRADE_WINDOW_M = 80.0
@@ -65,7 +67,7 @@ GAIT_OUTLIER = 0.05
 MIN_GAIT_SD = 0.008
 MIN_REGIME_S = 30.0
 EM_ITERATIONS = 5
-SEPARATION_MIN = 3.0
+SEPARATION_MIN = 3.5
 """Backward and forward step rates must differ by this many noise widths to count as two gaits."""
 EM_MAX_BLOCKS = 1500
 SINGLE_CLASS_SHARE = 0.05
@@ -301,19 +303,32 @@ HYPOTHESIS_PRIOR = {"forward": 0.5, "backward": 0.2, "mixed": 0.3}
 
 
 @dataclass
-class GaitFeatures:
-    """Per interval: log speed, log step rate, regime, weight (0 = no evidence)."""
+class GaitWindows:
+    """Per interval, over a window of moving time around it: log speed, log step rate, regime, weight (0 = no evidence)."""
 
     log_v: np.ndarray
     log_c: np.ndarray
     walk: np.ndarray
     weight: np.ndarray
-    change: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+@dataclass
+class GaitFeatures:
+    """Gait against speed at two scales, and where pace or step rate change.
+
+    `stretch` windows reach across whole steady stretches, so GPS speed noise
+    averages out: the gait models are fitted and the hypotheses weighed on them.
+    `short` windows (GAIT_HALF_WINDOW_S either side) place each switch in time.
+    """
+
+    stretch: GaitWindows
+    short: GaitWindows
+    change: np.ndarray
     """How sharply pace or step rate changes at each interval (>= 1: a change point)."""
 
 
 def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarray) -> GaitFeatures | None:
-    """Speed and step rate over a short window of moving time around each interval.
+    """Speed and step rate over windows of moving time around each interval.
 
     Weights count independent samples (one per GAIT_CORR_S of moving time) and
     fall to zero where speed or step rate is changing within the window (a turn,
@@ -343,37 +358,61 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
     clock = np.concatenate(([0.0], np.cumsum(np.where(moving, dt, 0.0))))
     ck = clock + 1e-6 * np.arange(n)
     mid_clock = 0.5 * (ck[:-1] + ck[1:])
-    lo = np.maximum(mid_clock - GAIT_HALF_WINDOW_S, ck[0])
-    hi = np.minimum(mid_clock + GAIT_HALF_WINDOW_S, ck[-1])
-    span = hi - lo
-    d_lo, d_hi, d_md = np.interp(lo, ck, dist), np.interp(hi, ck, dist), np.interp(mid_clock, ck, dist)
-    s_lo, s_hi = np.interp(lo, ck, steps), np.interp(hi, ck, steps)
-    k_lo, k_hi = np.interp(lo, ck, known), np.interp(hi, ck, known)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = (d_hi - d_lo) / span
-        c = 60.0 * (s_hi - s_lo) / span
-        v_left = (d_md - d_lo) / (mid_clock - lo)
-        v_right = (d_hi - d_md) / (hi - mid_clock)
-        change = np.abs(v_right - v_left) / v
-        s_md = np.interp(mid_clock, ck, steps)
-        c_change = np.abs((s_hi - s_md) / (hi - mid_clock) - (s_md - s_lo) / (mid_clock - lo)) * 60.0 / c
-    complete = (k_hi - k_lo) >= 0.9 * span
-    run = c >= WALK_RUN_SPM
-    # Running steps at a crawl (drills, running on the spot) or walking at a run's speed: no gait to judge.
-    plausible = np.where(run, (v >= MIN_RUN_MPS) & (v <= 8.0), (v >= 0.4) & (v <= MAX_WALK_MPS))
-    # Near the walk-run boundary the regime itself is in doubt.
-    clear = np.abs(c - WALK_RUN_SPM) >= WALK_RUN_MARGIN_SPM
-    valid = moving & complete & (span > 1.0) & plausible & clear & (c > 50.0) & (c < 260.0)
-    # Speed or step rate changing within the window (a turn, a start, walk to run): gait and speed out of step.
-    steady = np.clip(1.0 - (np.nan_to_num(change, nan=1.0) - 0.15) / 0.3, 0.0, 1.0)
-    steady *= np.clip(1.0 - (np.nan_to_num(c_change, nan=1.0) - 0.04) / 0.08, 0.0, 1.0)
     level = np.clip(1.0 - (_grade(activity, dist, mid_clock, ck) - MAX_GRADE) / MAX_GRADE, 0.0, 1.0)
-    weight = np.where(valid, steady * level * dt / GAIT_CORR_S, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_v = np.where(valid, np.log(v), 0.0)
-        log_c = np.where(valid, np.log(c), 0.0)
+
+    def windows(lo: np.ndarray, hi: np.ndarray) -> GaitWindows:
+        span = hi - lo
+        d_lo, d_hi, d_md = np.interp(lo, ck, dist), np.interp(hi, ck, dist), np.interp(mid_clock, ck, dist)
+        s_lo, s_hi, s_md = np.interp(lo, ck, steps), np.interp(hi, ck, steps), np.interp(mid_clock, ck, steps)
+        k_lo, k_hi = np.interp(lo, ck, known), np.interp(hi, ck, known)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = (d_hi - d_lo) / span
+            c = 60.0 * (s_hi - s_lo) / span
+            v_left = (d_md - d_lo) / (mid_clock - lo)
+            v_right = (d_hi - d_md) / (hi - mid_clock)
+            change = np.abs(v_right - v_left) / v
+            c_change = np.abs((s_hi - s_md) / (hi - mid_clock) - (s_md - s_lo) / (mid_clock - lo)) * 60.0 / c
+        complete = (k_hi - k_lo) >= 0.9 * span
+        run = c >= WALK_RUN_SPM
+        # Running steps at a crawl (drills, running on the spot) or walking at a run's speed: no gait to judge.
+        plausible = np.where(run, (v >= MIN_RUN_MPS) & (v <= 8.0), (v >= 0.4) & (v <= MAX_WALK_MPS))
+        # Near the walk-run boundary the regime itself is in doubt.
+        clear = np.abs(c - WALK_RUN_SPM) >= WALK_RUN_MARGIN_SPM
+        valid = moving & complete & (span > 1.0) & plausible & clear & (c > 50.0) & (c < 260.0)
+        # Speed or step rate changing within the window (a turn, a start, walk to run): gait and speed out of step.
+        steady = np.clip(1.0 - (np.nan_to_num(change, nan=1.0) - 0.15) / 0.3, 0.0, 1.0)
+        steady *= np.clip(1.0 - (np.nan_to_num(c_change, nan=1.0) - 0.04) / 0.08, 0.0, 1.0)
+        weight = np.where(valid, steady * level * dt / GAIT_CORR_S, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_v = np.where(valid, np.log(v), 0.0)
+            log_c = np.where(valid, np.log(c), 0.0)
+        return GaitWindows(log_v, log_c, valid & ~run, weight)
+
     change = np.maximum.reduce([_change_statistic(ck, mid_clock, dist, steps, w) for w in CHANGE_WINDOWS_S])
-    return GaitFeatures(log_v, log_c, valid & ~run, weight, change)
+    short = windows(np.maximum(mid_clock - GAIT_HALF_WINDOW_S, ck[0]), np.minimum(mid_clock + GAIT_HALF_WINDOW_S, ck[-1]))
+    stretch = windows(*_stretch_windows(mid_clock, ck, _peaks(change, (change >= 1.0) & moving), ~moving))
+    return GaitFeatures(stretch, short, change)
+
+
+def _stretch_windows(mid_clock: np.ndarray, ck: np.ndarray, change_at: np.ndarray, still: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per interval, the moving-time window its gait is measured over: GAIT_HALF_WINDOW_S either side,
+    reaching out to GAIT_REACH_S as long as no clear change of pace or step rate and no stop lies between.
+
+    Speed from positions is noisy over a few seconds; over a whole steady stretch the noise averages
+    out, while windows still never mix two gaits across a change point.
+    """
+    bounds = np.union1d(mid_clock[change_at], mid_clock[still])
+    if bounds.size == 0:
+        before, after = np.full(mid_clock.size, -np.inf), np.full(mid_clock.size, np.inf)
+    else:
+        pos = np.searchsorted(bounds, mid_clock, side="left")
+        before = np.where(pos > 0, bounds[np.maximum(pos - 1, 0)], -np.inf)
+        pos = np.searchsorted(bounds, mid_clock, side="right")
+        after = np.where(pos < bounds.size, bounds[np.minimum(pos, bounds.size - 1)], np.inf)
+    # A change point is placed to within a few seconds: keep that far clear of it.
+    lo = np.minimum(np.maximum(mid_clock - GAIT_REACH_S, before + GAIT_HALF_WINDOW_S), mid_clock - GAIT_HALF_WINDOW_S)
+    hi = np.maximum(np.minimum(mid_clock + GAIT_REACH_S, after - GAIT_HALF_WINDOW_S), mid_clock + GAIT_HALF_WINDOW_S)
+    return np.maximum(lo, ck[0]), np.minimum(hi, ck[-1])
 
 
 def _change_statistic(ck: np.ndarray, mid_clock: np.ndarray, dist: np.ndarray, steps: np.ndarray, w: float) -> np.ndarray:
@@ -433,6 +472,15 @@ class RegimeModel:
     sd: float
     log_evidence: float
     """log prior at the fit, plus the Laplace volume term."""
+
+    def spread_on(self, x: np.ndarray, y: np.ndarray, x_ref: np.ndarray, y_ref: np.ndarray, w: np.ndarray) -> float:
+        """Noise sd of windows (x, y) that the model was not fitted on, from how far each strays from
+        the fitted window (x_ref, y_ref) of the same interval: a difference in which the direction
+        cancels, so a wrong guess of direction cannot inflate it."""
+        d = (y - self.theta[1] * x) - (y_ref - self.theta[1] * x_ref)
+        cap = (3.0 * max(1.4826 * float(np.median(np.abs(d))), self.sd)) ** 2
+        extra = float(np.sum(w * np.minimum(d * d, cap)) / max(w.sum(), 1e-12))
+        return max(float(np.sqrt(self.sd**2 + extra)), MIN_GAIT_SD)
 
     def log_em(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Per-point log density (forward, backward), with an outlier floor."""
@@ -574,13 +622,14 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
     block_p[0] = 0.5
     head = np.column_stack((np.bincount(idx, heading_em[:, 0], nblk), np.bincount(idx, heading_em[:, 1], nblk)))
     sub = np.arange(0, m, k)
+    g = f.stretch
     regimes = []
     for regime, walk in (("run", False), ("walk", True)):
-        mask = (f.weight[sub] > 0) & (f.walk[sub] == walk)
-        w = k * f.weight[sub][mask]
+        mask = (g.weight[sub] > 0) & (g.walk[sub] == walk)
+        w = k * g.weight[sub][mask]
         if w.sum() * GAIT_CORR_S >= MIN_REGIME_S:
-            x = f.log_v[sub][mask] - np.log(GAIT_PRIORS[regime].v_ref_mps)
-            regimes.append((regime, mask, x, f.log_c[sub][mask], w, f.log_v[sub][mask]))
+            x = g.log_v[sub][mask] - np.log(GAIT_PRIORS[regime].v_ref_mps)
+            regimes.append((regime, mask, x, g.log_c[sub][mask], w, g.log_v[sub][mask]))
     if not regimes:
         return None
 
@@ -649,14 +698,24 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
             s0, m0 = regime_fixed(0, regime, x, y, w, log_v)
             s1, m1 = regime_fixed(1, regime, x, y, w, log_v)
             models[regime] = m1 if s1 > s0 else m0
-    # Full resolution under the mixed model.
+    # Full resolution under the mixed model, on short windows: the fitted lines, with the short
+    # windows' own (larger) scatter about them.
+    g, fit_on = f.short, f.stretch
     llr = np.zeros(m)
     covered = np.zeros(m, dtype=bool)
     for regime, *_ in regimes:
-        full = (f.weight > 0) & (f.walk == (regime == "walk"))
-        x = f.log_v[full] - np.log(GAIT_PRIORS[regime].v_ref_mps)
-        em_r = models[regime].log_em(x, f.log_c[full])
-        llr[full] = f.weight[full] * (em_r[:, 1] - em_r[:, 0])
+        full = (g.weight > 0) & (g.walk == (regime == "walk"))
+        if not full.any():
+            continue
+        x = g.log_v[full] - np.log(GAIT_PRIORS[regime].v_ref_mps)
+        model = models[regime]
+        both = (fit_on.weight[full] > 0) & (fit_on.walk[full] == g.walk[full])
+        if both.any():
+            x_ref = fit_on.log_v[full][both] - np.log(GAIT_PRIORS[regime].v_ref_mps)
+            sd = model.spread_on(x[both], g.log_c[full][both], x_ref, fit_on.log_c[full][both], g.weight[full][both])
+            model = RegimeModel(regime, model.theta, sd, model.log_evidence)
+        em_r = model.log_em(x, g.log_c[full])
+        llr[full] = g.weight[full] * (em_r[:, 1] - em_r[:, 0])
         covered |= full
     post, _ = hmm_posterior(heading_em + _log_em_from_llr(llr), switch_p)
     return GaitVerdict({key: v / total for key, v in unnorm.items()}, post, covered)

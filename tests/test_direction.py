@@ -372,3 +372,40 @@ def test_change_points_mark_the_switches_of_gait_without_heading():
     # Steady stretches (away from any switch) are not cut up.
     far = np.array([np.min(np.abs(np.array(switches) - x)) > 20.0 for x in found])
     assert far.sum() <= 3, found[far]
+
+
+# --- gait windows across steady stretches ---------------------------------------------------------
+
+
+def test_stretch_windows_reach_across_steady_running_but_not_across_a_change():
+    from retrotrack.direction import GAIT_HALF_WINDOW_S, GAIT_REACH_S, _stretch_windows
+
+    ck = np.arange(0.0, 121.0)
+    mid = 0.5 * (ck[:-1] + ck[1:])
+    change_at = np.array([60])  # a change point at 60.5 s
+    still = np.zeros(mid.size, dtype=bool)
+    still[100] = True  # a stop at 100.5 s
+    lo, hi = _stretch_windows(mid, ck, change_at, still)
+    # In the middle of a steady stretch: the full reach either side.
+    assert lo[30] == pytest.approx(mid[30] - GAIT_REACH_S) and hi[30] == pytest.approx(mid[30] + GAIT_REACH_S)
+    # Near the change point: the window stops short of it by the short half-window ...
+    assert hi[50] == pytest.approx(60.5 - GAIT_HALF_WINDOW_S)
+    assert lo[70] == pytest.approx(60.5 + GAIT_HALF_WINDOW_S)
+    assert hi[90] == pytest.approx(100.5 - GAIT_HALF_WINDOW_S)
+    # ... but is never narrower than the short window, and never leaves the activity.
+    assert np.all(hi - mid >= np.minimum(GAIT_HALF_WINDOW_S, ck[-1] - mid) - 1e-9)
+    assert np.all(mid - lo >= np.minimum(GAIT_HALF_WINDOW_S, mid - ck[0]) - 1e-9)
+    assert hi[98] == pytest.approx(mid[98] + GAIT_HALF_WINDOW_S)
+    assert lo[59] == pytest.approx(mid[59] - GAIT_REACH_S) and hi[59] == pytest.approx(mid[59] + GAIT_HALF_WINDOW_S)
+    assert lo[0] == ck[0] and hi[-1] == ck[-1]
+
+
+@pytest.mark.parametrize("seed, difficulty", [(1003, "easy"), (2025, "hard")])
+def test_positions_only_backward_reps_at_the_forward_step_rate_are_found(tmp_path, seed, difficulty):
+    """Backward reps at about 0.6x forward speed with the same step rate as the forward running:
+    in a GPX file speed comes only from positions, whose noise over a few seconds hides the gait;
+    measured over whole steady stretches the backward reps stand out."""
+    sim = simulate_activity(seed, difficulty=difficulty)
+    act = read_activity(sim.write(tmp_path / "session.gpx", heading=False))
+    score = score_track(sim.truth, act.t_s, detect_direction(act).direction)
+    assert score.accuracy >= 0.95
