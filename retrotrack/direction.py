@@ -325,6 +325,8 @@ class GaitFeatures:
     short: GaitWindows
     change: np.ndarray
     """How sharply pace or step rate changes at each interval (>= 1: a change point)."""
+    change_at: np.ndarray
+    """The change points: the peak interval of each run of change >= 1 in moving time."""
 
 
 def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarray) -> GaitFeatures | None:
@@ -390,8 +392,9 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
 
     change = np.maximum.reduce([_change_statistic(ck, mid_clock, dist, steps, w) for w in CHANGE_WINDOWS_S])
     short = windows(np.maximum(mid_clock - GAIT_HALF_WINDOW_S, ck[0]), np.minimum(mid_clock + GAIT_HALF_WINDOW_S, ck[-1]))
-    stretch = windows(*_stretch_windows(mid_clock, ck, _peaks(change, (change >= 1.0) & moving), ~moving))
-    return GaitFeatures(stretch, short, change)
+    change_at = _peaks(change, (change >= 1.0) & moving)
+    stretch = windows(*_stretch_windows(mid_clock, ck, change_at, ~moving))
+    return GaitFeatures(stretch, short, change, change_at)
 
 
 def _stretch_windows(mid_clock: np.ndarray, ck: np.ndarray, change_at: np.ndarray, still: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -832,8 +835,7 @@ def detect_direction(activity: Activity) -> DirectionTrack:
     f = gait_features(activity, dist, active)
     if f is not None and f.change.size == switch_p.size:
         # Clear changes of pace or step rate: where a switch of gait would show.
-        cp = _peaks(f.change, (f.change >= 1.0) & active)
-        switch_p[cp] = np.maximum(switch_p[cp], CHANGE_SWITCH_P)
+        switch_p[f.change_at] = np.maximum(switch_p[f.change_at], CHANGE_SWITCH_P)
     verdict = judge_gait(f, heading_em, switch_p) if f is not None else None
     if verdict is not None:
         methods.append("gait")

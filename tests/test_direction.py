@@ -364,7 +364,8 @@ def test_change_points_mark_the_switches_of_gait_without_heading():
     f = gait_features(act, _path_distance(act), active)
     t = act.t_s
     mid = 0.5 * (t[:-1] + t[1:])
-    found = mid[_peaks(f.change, (f.change >= 1.0) & active)]
+    found = mid[f.change_at]
+    assert np.array_equal(f.change_at, _peaks(f.change, (f.change >= 1.0) & active))
     switches = [when for when, _ in sim.truth.switches()]
     assert len(switches) == 8
     for when in switches:
