@@ -372,7 +372,7 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
             c = 60.0 * (s_hi - s_lo) / span
             v_left = (d_md - d_lo) / (mid_clock - lo)
             v_right = (d_hi - d_md) / (hi - mid_clock)
-            change = np.abs(v_right - v_left) / v
+            v_change = np.abs(v_right - v_left) / v
             c_change = np.abs((s_hi - s_md) / (hi - mid_clock) - (s_md - s_lo) / (mid_clock - lo)) * 60.0 / c
         complete = (k_hi - k_lo) >= 0.9 * span
         run = c >= WALK_RUN_SPM
@@ -382,7 +382,7 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
         clear = np.abs(c - WALK_RUN_SPM) >= WALK_RUN_MARGIN_SPM
         valid = moving & complete & (span > 1.0) & plausible & clear & (c > 50.0) & (c < 260.0)
         # Speed or step rate changing within the window (a turn, a start, walk to run): gait and speed out of step.
-        steady = np.clip(1.0 - (np.nan_to_num(change, nan=1.0) - 0.15) / 0.3, 0.0, 1.0)
+        steady = np.clip(1.0 - (np.nan_to_num(v_change, nan=1.0) - 0.15) / 0.3, 0.0, 1.0)
         steady *= np.clip(1.0 - (np.nan_to_num(c_change, nan=1.0) - 0.04) / 0.08, 0.0, 1.0)
         weight = np.where(valid, steady * level * dt / GAIT_CORR_S, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
