@@ -57,7 +57,9 @@ GAIT_CORR_S = 10.0
 """Step rate and speed wander on this time scale (pace, terrain, GPS): evidence counts once per it."""
 GRADE_WINDOW_M = 80.0
 MAX_GRADE = 0.03
-"""On steeper slopes step rate at a given speed shifts as it does backward: gait evidence fades out."""
+GRADE_FADE = 0.06
+"""Gait evidence counts fully up to MAX_GRADE and fades to none over GRADE_FADE more: on steep ground the
+slope's own effect on gait, and the altitude's error, grow to rival the difference backward makes."""
 WALK_RUN_SPM = 140.0
 """Below this step rate a window is walking, above it running (either direction)."""
 WALK_RUN_MARGIN_SPM = 6.0
@@ -70,6 +72,8 @@ EM_ITERATIONS = 5
 SEPARATION_MIN = 3.5
 """Backward and forward step rates must differ by this many noise widths to count as two gaits."""
 EM_MAX_BLOCKS = 1500
+STRONG_EVIDENCE = 3.0
+"""Log Bayes factor for 'strong' evidence (Kass and Raftery 1995: a factor of 20)."""
 SINGLE_CLASS_SHARE = 0.05
 """A regime with less than this share of its windows in one class is a one-class regime."""
 CHANGE_WINDOWS_S = (6.0, 15.0)
@@ -288,15 +292,20 @@ class GaitPrior:
     """Typical log speed of a whole stretch, forward and backward: (mean, sd)."""
     speed_ratio: tuple[float, float]
     """log(backward / forward typical speed) in one session: mean, sd."""
+    hill: tuple[float, float, float, float]
+    """Change of log step rate at a given speed per unit of grade (uphill +): mean, sd, min, max.
+    Uphill, step rate at a given speed rises as it does running backward: +4.5 % at 7 % grade for trained
+    runners on a treadmill (Padulo et al. 2012, J Strength Cond Res 26:1331), 0.64 per unit grade; less
+    for some runners and on the road, little walking. Each activity learns its own from its hills."""
 
 
 GAIT_PRIORS = {
     "run": GaitPrior(3.0, (np.log(168.0), 0.06), (0.17, 0.05, 0.03, 0.4), (0.12, 0.04, 0.07, 0.35),
                      {Direction.FORWARD: (np.log(3.0), 0.3), Direction.BACKWARD: (np.log(2.1), 0.3)},
-                     (np.log(0.72), 0.15)),
+                     (np.log(0.72), 0.15), (0.35, 0.3, 0.0, 1.5)),
     "walk": GaitPrior(1.4, (np.log(114.0), 0.07), (0.5, 0.12, 0.2, 0.8), (0.22, 0.07, 0.1, 0.45),
                       {Direction.FORWARD: (np.log(1.4), 0.2), Direction.BACKWARD: (np.log(0.9), 0.3)},
-                      (np.log(0.65), 0.25)),
+                      (np.log(0.65), 0.25), (0.0, 0.15, -0.5, 0.5)),
 }
 HYPOTHESIS_PRIOR = {"forward": 0.5, "backward": 0.2, "mixed": 0.3}
 """Before the data: most sessions are all forward; some mix; few are all backward."""
@@ -304,12 +313,14 @@ HYPOTHESIS_PRIOR = {"forward": 0.5, "backward": 0.2, "mixed": 0.3}
 
 @dataclass
 class GaitWindows:
-    """Per interval, over a window of moving time around it: log speed, log step rate, regime, weight (0 = no evidence)."""
+    """Per interval, over a window of moving time around it: log speed, log step rate, regime, weight
+    (0 = no evidence), and the grade of the ground at the interval."""
 
     log_v: np.ndarray
     log_c: np.ndarray
     walk: np.ndarray
     weight: np.ndarray
+    grade: np.ndarray
 
 
 @dataclass
@@ -360,7 +371,8 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
     clock = np.concatenate(([0.0], np.cumsum(np.where(moving, dt, 0.0))))
     ck = clock + 1e-6 * np.arange(n)
     mid_clock = 0.5 * (ck[:-1] + ck[1:])
-    level = np.clip(1.0 - (_grade(activity, dist, mid_clock, ck) - MAX_GRADE) / MAX_GRADE, 0.0, 1.0)
+    slope = _grade(activity, dist, mid_clock, ck)
+    level = np.clip(1.0 - (np.abs(slope) - MAX_GRADE) / GRADE_FADE, 0.0, 1.0)
 
     def windows(lo: np.ndarray, hi: np.ndarray) -> GaitWindows:
         span = hi - lo
@@ -388,7 +400,7 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
         with np.errstate(divide="ignore", invalid="ignore"):
             log_v = np.where(valid, np.log(v), 0.0)
             log_c = np.where(valid, np.log(c), 0.0)
-        return GaitWindows(log_v, log_c, valid & ~run, weight)
+        return GaitWindows(log_v, log_c, valid & ~run, weight, slope)
 
     change = np.maximum.reduce([_change_statistic(ck, mid_clock, dist, steps, w) for w in CHANGE_WINDOWS_S])
     short = windows(np.maximum(mid_clock - GAIT_HALF_WINDOW_S, ck[0]), np.minimum(mid_clock + GAIT_HALF_WINDOW_S, ck[-1]))
@@ -442,7 +454,8 @@ def _change_statistic(ck: np.ndarray, mid_clock: np.ndarray, dist: np.ndarray, s
 
 
 def _grade(activity: Activity, dist: np.ndarray, at: np.ndarray, clock: np.ndarray) -> np.ndarray:
-    """Absolute slope of the ground over about GRADE_WINDOW_M of path around each time (0 if no altitude)."""
+    """Slope of the ground (rise per metre, in the direction of travel) over about GRADE_WINDOW_M of path
+    around each time (0 if no altitude)."""
     alt = activity.altitude_m
     ok = np.isfinite(alt)
     if ok.sum() < 2:
@@ -453,7 +466,7 @@ def _grade(activity: Activity, dist: np.ndarray, at: np.ndarray, clock: np.ndarr
     lo, hi = here - GRADE_WINDOW_M / 2, here + GRADE_WINDOW_M / 2
     rise = np.interp(hi, dk, alt) - np.interp(lo, dk, alt)
     run = np.interp(hi, dk, dk) - np.interp(lo, dk, dk)
-    return np.where(run > 0.5 * GRADE_WINDOW_M, np.abs(rise) / np.maximum(run, 1e-9), 0.0)
+    return np.where(run > 0.5 * GRADE_WINDOW_M, rise / np.maximum(run, 1e-9), 0.0)
 
 
 def _derived_from(speed: np.ndarray, dist: np.ndarray, t: np.ndarray) -> bool:
@@ -468,7 +481,10 @@ def _derived_from(speed: np.ndarray, dist: np.ndarray, t: np.ndarray) -> bool:
 
 @dataclass
 class RegimeModel:
-    """Fitted log step rate = a + b x + d * backward, noise sd, for one regime."""
+    """Fitted log step rate = a + b log(v / v_ref) + h grade + d * backward, noise sd, for one regime.
+
+    `theta` is (a, b, h, d); covariates `x` are rows of (log(v / v_ref), grade).
+    """
 
     regime: str
     theta: np.ndarray
@@ -476,22 +492,30 @@ class RegimeModel:
     log_evidence: float
     """log prior at the fit, plus the Laplace volume term."""
 
+    @property
+    def shift(self) -> float:
+        """Backward minus forward log step rate at one speed and grade."""
+        return float(self.theta[3])
+
+    def forward_line(self, x: np.ndarray) -> np.ndarray:
+        return self.theta[0] + x @ self.theta[1:3]
+
     def spread_on(self, x: np.ndarray, y: np.ndarray, x_ref: np.ndarray, y_ref: np.ndarray, w: np.ndarray) -> float:
         """Noise sd of windows (x, y) that the model was not fitted on, from how far each strays from
         the fitted window (x_ref, y_ref) of the same interval: a difference in which the direction
         cancels, so a wrong guess of direction cannot inflate it."""
-        d = (y - self.theta[1] * x) - (y_ref - self.theta[1] * x_ref)
+        d = (y - self.forward_line(x)) - (y_ref - self.forward_line(x_ref))
         cap = (3.0 * max(1.4826 * float(np.median(np.abs(d))), self.sd)) ** 2
         extra = float(np.sum(w * np.minimum(d * d, cap)) / max(w.sum(), 1e-12))
         return max(float(np.sqrt(self.sd**2 + extra)), MIN_GAIT_SD)
 
     def log_em(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Per-point log density (forward, backward), with an outlier floor."""
-        r = (y - self.theta[0] - self.theta[1] * x) / self.sd
+        r = (y - self.forward_line(x)) / self.sd
         top = np.log((1 - GAIT_OUTLIER) / (np.sqrt(2 * np.pi) * self.sd))
         floor = np.log(GAIT_OUTLIER)
         lf = np.logaddexp(top - 0.5 * r * r, floor)
-        rb = r - self.theta[2] / self.sd
+        rb = r - self.shift / self.sd
         lb = np.logaddexp(top - 0.5 * rb * rb, floor)
         return np.column_stack((lf, lb))
 
@@ -503,54 +527,55 @@ def fit_regime(regime: str, x: np.ndarray, y: np.ndarray, z: np.ndarray, w: np.n
     noise level so that a few windows at a turn or a GPS jump cannot.
     """
     pri = GAIT_PRIORS[regime]
-    m0 = np.array([0.0, pri.beta[0], pri.delta[0]])
-    lam = np.diag([1 / pri.alpha[1] ** 2, 1 / pri.beta[1] ** 2, 1 / pri.delta[1] ** 2])
-    lo = np.array([-np.inf, pri.beta[2], pri.delta[2]])
-    hi = np.array([np.inf, pri.beta[3], pri.delta[3]])
+    m0 = np.array([0.0, pri.beta[0], pri.hill[0], pri.delta[0]])
+    lam = np.diag([1 / pri.alpha[1] ** 2, 1 / pri.beta[1] ** 2, 1 / pri.hill[1] ** 2, 1 / pri.delta[1] ** 2])
+    lo = np.array([-np.inf, pri.beta[2], pri.hill[2], pri.delta[2]])
+    hi = np.array([np.inf, pri.beta[3], pri.hill[3], pri.delta[3]])
     yc = y - pri.alpha[0]
-    w1 = w * z
-    wx = w * x
-    big_s, s1 = w.sum(), w1.sum()
-    sx, sx1, sxx = wx.sum(), (w1 * x).sum(), (wx * x).sum()
-    sy, sxy, sy1, syy = (w * yc).sum(), (wx * yc).sum(), (w1 * yc).sum(), (w * yc * yc).sum()
-    ata = np.array([[big_s, sx, s1], [sx, sxx, sx1], [s1, sx1, s1]])
-    aty = np.array([sy, sxy, sy1])
+    # Design rows (1, x, grade, backward); backward enters as its probability z, and z^2 as z.
+    fixed = np.column_stack((np.ones(y.size), x))
+    wf = fixed * w[:, None]
+    cross = wf.T @ z
+    ata = np.empty((4, 4))
+    ata[:3, :3] = wf.T @ fixed
+    ata[:3, 3] = ata[3, :3] = cross
+    ata[3, 3] = float(np.sum(w * z))
+    aty = np.concatenate((wf.T @ yc, [float(np.sum(w * z * yc))]))
+    syy, big_s = float(np.sum(w * yc * yc)), float(w.sum())
 
     def solve(sd: float) -> np.ndarray:
         lhs = ata / sd**2 + lam
         rhs = aty / sd**2 + lam @ m0
-        free = np.ones(3, dtype=bool)
+        free = np.ones(4, dtype=bool)
         theta = np.linalg.solve(lhs, rhs)
-        for _ in range(2):
+        for _ in range(3):
             out = free & ((theta < lo) | (theta > hi))
             if not out.any():
                 break
             theta = np.clip(theta, lo, hi)
             free &= ~out
-            fixed = ~free
-            theta[free] = np.linalg.solve(lhs[np.ix_(free, free)], rhs[free] - lhs[np.ix_(free, fixed)] @ theta[fixed])
+            held = ~free
+            theta[free] = np.linalg.solve(lhs[np.ix_(free, free)], rhs[free] - lhs[np.ix_(free, held)] @ theta[held])
         return theta
 
     def mean_square(theta: np.ndarray) -> float:
-        a, b, d = theta
-        base = syy - 2 * a * sy - 2 * b * sxy + a * a * big_s + 2 * a * b * sx + b * b * sxx
-        cross = sy1 - a * s1 - b * sx1
-        return max(float(base - 2 * d * cross + d * d * s1) / max(big_s, 1e-12), 0.0)
+        return max(float(syy - 2 * theta @ aty + theta @ ata @ theta) / max(big_s, 1e-12), 0.0)
 
     sd = 0.03
     for _ in range(3):
         theta = solve(sd)
         sd = max(np.sqrt(mean_square(theta)), MIN_GAIT_SD)
     cap = (3.0 * sd) ** 2
-    q0 = np.minimum((yc - theta[0] - theta[1] * x) ** 2, cap)
-    q1 = np.minimum((yc - theta[0] - theta[1] * x - theta[2]) ** 2, cap)
-    sd = max(float(np.sqrt((np.sum(w * q0) + np.sum(w1 * (q1 - q0))) / max(big_s, 1e-12))), MIN_GAIT_SD)
+    q0 = np.minimum((yc - fixed @ theta[:3]) ** 2, cap)
+    q1 = np.minimum((yc - fixed @ theta[:3] - theta[3]) ** 2, cap)
+    sd = max(float(np.sqrt((np.sum(w * q0) + np.sum(w * z * (q1 - q0))) / max(big_s, 1e-12))), MIN_GAIT_SD)
     theta = solve(sd)
     prec = ata / sd**2 + lam
-    log_prior = float(-0.5 * (theta - m0) @ lam @ (theta - m0) + 0.5 * np.log(np.linalg.det(lam)) - 1.5 * np.log(2 * np.pi))
+    k = m0.size
+    log_prior = float(-0.5 * (theta - m0) @ lam @ (theta - m0) + 0.5 * np.log(np.linalg.det(lam)) - 0.5 * k * np.log(2 * np.pi))
     _, logdet = np.linalg.slogdet(prec)
-    laplace = 1.5 * np.log(2 * np.pi) - 0.5 * logdet
-    theta = theta + np.array([pri.alpha[0], 0.0, 0.0])
+    laplace = 0.5 * k * np.log(2 * np.pi) - 0.5 * logdet
+    theta = theta + np.array([pri.alpha[0], 0.0, 0.0, 0.0])
     return RegimeModel(regime, theta, sd, log_prior + laplace)
 
 
@@ -607,6 +632,11 @@ def _speed_term(regime: str, log_v: np.ndarray, w: np.ndarray, z: np.ndarray) ->
     return out
 
 
+def _covariates(regime: str, g: GaitWindows, sel: np.ndarray) -> np.ndarray:
+    """Rows of (log(v / v_ref), grade) for the windows `sel`."""
+    return np.column_stack((g.log_v[sel] - np.log(GAIT_PRIORS[regime].v_ref_mps), g.grade[sel]))
+
+
 def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) -> GaitVerdict | None:
     """Weigh 'all forward', 'all backward' and 'mixed' (an HMM over a two-class gait model) on the evidence.
 
@@ -631,14 +661,14 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
         mask = (g.weight[sub] > 0) & (g.walk[sub] == walk)
         w = k * g.weight[sub][mask]
         if w.sum() * GAIT_CORR_S >= MIN_REGIME_S:
-            x = g.log_v[sub][mask] - np.log(GAIT_PRIORS[regime].v_ref_mps)
+            x = _covariates(regime, g, sub[mask])
             regimes.append((regime, mask, x, g.log_c[sub][mask], w, g.log_v[sub][mask]))
     if not regimes:
         return None
 
     def regime_fixed(label: int, regime: str, x, y, w, log_v) -> tuple[float, RegimeModel]:
         """Log evidence that every window of one regime is of one direction (population priors), and the fit."""
-        z = np.full(x.size, float(label))
+        z = np.full(y.size, float(label))
         model = fit_regime(regime, x, y, z, w)
         score = float(np.sum(w * model.log_em(x, y)[:, label])) + model.log_evidence + _speed_term(regime, log_v, w, z)
         return score, model
@@ -654,36 +684,51 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
     strong_head = np.abs(head[:, 1] - head[:, 0]) > 0.5 * k
     z = {}
     for regime, mask, x, y, w, _ in regimes:
-        r = y - GAIT_PRIORS[regime].beta[0] * x
+        pri = GAIT_PRIORS[regime]
+        r = y - x @ np.array([pri.beta[0], pri.hill[0]])
         z0 = np.where(r > _otsu_split(r, w), 0.98, 0.02)
         if strong_head[mask].sum() > 0.3 * mask.sum():
             z0 = np.where(strong_head[mask], p_head[mask], z0)
         z[regime] = z0
-    for _ in range(EM_ITERATIONS):
-        em = head.copy()
-        models = {}
-        for regime, mask, x, y, w, _ in regimes:
-            models[regime] = fit_regime(regime, x, y, z[regime], w)
-            em[mask] += w[:, None] * models[regime].log_em(x, y)
-        post, loglik = hmm_posterior(em, block_p)
-        for regime, mask, *_ in regimes:
-            z[regime] = post[mask]
-    # Two classes closer than a few noise widths are one gait with untidy noise, not two gaits.
-    blurred = {r for r, mod in models.items() if mod.theta[2] < SEPARATION_MIN * mod.sd}
-    if blurred:
-        em = head.copy()
-        for regime, mask, x, y, w, _ in regimes:
-            if regime in blurred:
-                one = fit_regime(regime, x, y, np.zeros(x.size), w)
-                models[regime] = RegimeModel(regime, one.theta * np.array([1.0, 1.0, 0.0]), one.sd, one.log_evidence)
-                z[regime] = np.zeros(x.size)
-            em[mask] += w[:, None] * models[regime].log_em(x, y)
-        post, loglik = hmm_posterior(em, block_p)
-    mixed = loglik
-    for regime, mask, x, y, w, log_v in regimes:
-        mixed += models[regime].log_evidence + _speed_term(regime, log_v, w, z[regime])
-    if len(blurred) == len(models) and not strong_head.any():
-        mixed = -np.inf
+
+    def mixed_from(z: dict) -> tuple[float, dict, dict, set]:
+        """EM from the class probabilities `z`: the mixed model's log evidence, fits, classes, blurred regimes."""
+        z = dict(z)
+        for _ in range(EM_ITERATIONS):
+            em = head.copy()
+            models = {}
+            for regime, mask, x, y, w, _ in regimes:
+                models[regime] = fit_regime(regime, x, y, z[regime], w)
+                em[mask] += w[:, None] * models[regime].log_em(x, y)
+            post, loglik = hmm_posterior(em, block_p)
+            for regime, mask, *_ in regimes:
+                z[regime] = post[mask]
+        # Two classes closer than a few noise widths are one gait with untidy noise, not two gaits.
+        blurred = {r for r, mod in models.items() if mod.shift < SEPARATION_MIN * mod.sd}
+        if blurred:
+            em = head.copy()
+            for regime, mask, x, y, w, _ in regimes:
+                if regime in blurred:
+                    one = fit_regime(regime, x, y, np.zeros(y.size), w)
+                    models[regime] = RegimeModel(regime, one.theta * np.array([1.0, 1.0, 1.0, 0.0]), one.sd, one.log_evidence)
+                    z[regime] = np.zeros(y.size)
+                em[mask] += w[:, None] * models[regime].log_em(x, y)
+            post, loglik = hmm_posterior(em, block_p)
+        total = loglik
+        for regime, mask, x, y, w, log_v in regimes:
+            total += models[regime].log_evidence + _speed_term(regime, log_v, w, z[regime])
+        if len(blurred) == len(models) and not strong_head.any():
+            total = -np.inf
+        return total, models, z, blurred
+
+    # EM finds a local optimum: also start each regime from all forward (where the heading is silent),
+    # and take that only on strong evidence, since noise in speed favours fewer classes a little anyway.
+    best = mixed_from(z)
+    for regime, mask, *_ in regimes:
+        alt = mixed_from({**z, regime: np.where(strong_head[mask], z[regime], 0.02)})
+        if alt[0] > best[0] + STRONG_EVIDENCE:
+            best = alt
+    mixed, models, z, blurred = best
     scores = {
         "forward": score_fixed(0) + np.log(HYPOTHESIS_PRIOR["forward"]),
         "backward": score_fixed(1) + np.log(HYPOTHESIS_PRIOR["backward"]),
@@ -710,11 +755,11 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
         full = (g.weight > 0) & (g.walk == (regime == "walk"))
         if not full.any():
             continue
-        x = g.log_v[full] - np.log(GAIT_PRIORS[regime].v_ref_mps)
+        x = _covariates(regime, g, full)
         model = models[regime]
         both = (fit_on.weight[full] > 0) & (fit_on.walk[full] == g.walk[full])
         if both.any():
-            x_ref = fit_on.log_v[full][both] - np.log(GAIT_PRIORS[regime].v_ref_mps)
+            x_ref = _covariates(regime, fit_on, full)[both]
             sd = model.spread_on(x[both], g.log_c[full][both], x_ref, fit_on.log_c[full][both], g.weight[full][both])
             model = RegimeModel(regime, model.theta, sd, model.log_evidence)
         em_r = model.log_em(x, g.log_c[full])
