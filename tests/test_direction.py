@@ -12,6 +12,7 @@ from retrotrack.direction import detect_direction, hmm_posterior
 from retrotrack.model import Direction, Session
 from retrotrack.readers import read_activity
 from retrotrack.simulate.gait import Gait, Runner, make_runner
+from retrotrack.simulate.routes import loop_route
 from retrotrack.simulate.session import Phase, activity_from_truth, simulate_activity
 from retrotrack.simulate.truth import score_track
 from conftest import needs_real, real_file
@@ -177,6 +178,22 @@ def test_forward_walks_between_backward_reps_stay_forward_without_heading():
         inside = (mid > seg.start_s + 5) & (mid < seg.end_s - 5)
         assert np.mean(track.direction[inside] == Direction.BACKWARD) <= 0.1, seg
     assert score_track(sim.truth, act.t_s, track.direction).accuracy >= 0.95
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33])
+def test_hills_shift_step_rate_but_not_the_verdict(seed):
+    # A rolling 1 km loop, up to 5 % grade: uphill the step rate at a given speed rises by up to 3 %, as it
+    # does backward, where this runner's steps are only 7 % quicker. Without heading, the reps must still
+    # come out backward and the rest forward.
+    runner = replace(RUNNER, back_run_cadence_ratio=1.07, backward_run_mps=2.3)
+    hilly = loop_route(np.random.default_rng(seed), 1000.0)
+    sim = simulate_activity(seed, runner=runner, phases=intervals(runner), route=hilly, hill_m=8.0)
+    act = activity_from_truth(sim, heading=False)
+    grade = np.abs(np.diff(act.altitude_m)) / np.maximum(np.diff(act.distance_m), 1e-9)
+    assert np.percentile(grade[np.diff(act.distance_m) > 2.0], 90) > 0.035
+    score = score_track(sim.truth, act.t_s, detect_direction(act).direction)
+    assert score.accuracy >= 0.97
+    assert score.wrong_s / score.moving_s <= 0.02
 
 
 # --- multisport, shape, probability ----------------------------------------------------------------

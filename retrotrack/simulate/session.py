@@ -27,6 +27,11 @@ from retrotrack.simulate.truth import Truth, TruthSegment
 DT_SIM_S = 0.1
 PLACES = ((53.3558, -6.3298), (51.5313, -0.1570), (40.7812, -73.9665), (-33.8915, 151.2767), (48.8462, 2.3372),
           (37.7694, -122.4862), (59.3293, 18.0686), (-37.8304, 144.9796))
+HILL_M = 4.0
+"""The ground rises and falls this much around a route (one sine wave per route length)."""
+HILL_CADENCE_PER_GRADE = 0.64
+"""Running step rate at a given speed rises this much per unit of uphill grade and falls as much downhill:
++4.5 % at 7 % incline (Padulo et al. 2012, J Strength Cond Res 26:1331)."""
 SCENARIOS = ("intervals", "shuttle", "bursts", "walk_mix", "fartlek", "pure_forward", "pure_backward")
 
 
@@ -337,7 +342,19 @@ class _Motion:
     cadence: np.ndarray
 
 
-def _move(phases: list[Phase], runner: Runner, route: Route, rng: np.random.Generator, hard: bool) -> _Motion:
+def _altitude_m(route: Route, u: np.ndarray, hill_m: float) -> np.ndarray:
+    """Height of the ground at route position `u`."""
+    return 20.0 + hill_m * np.sin(2 * np.pi * u / max(route.length_m, 1.0))
+
+
+def _altitude_slope(route: Route, u: np.ndarray, hill_m: float) -> np.ndarray:
+    """Rise per metre of route at `u`, in the direction of increasing `u`."""
+    k = 2 * np.pi / max(route.length_m, 1.0)
+    return hill_m * k * np.cos(k * u)
+
+
+def _move(phases: list[Phase], runner: Runner, route: Route, rng: np.random.Generator, hard: bool,
+          hill_m: float = HILL_M) -> _Motion:
     total = sum(p.duration_s for p in phases)
     t = np.arange(0.0, total + 1e-9, DT_SIM_S)
     kt, kv = _speed_profile(phases, rng, hard)
@@ -371,6 +388,9 @@ def _move(phases: list[Phase], runner: Runner, route: Route, rng: np.random.Gene
             continue
         sel = phase == j
         cadence[sel] = runner.cadence_spm(ph.gait, v[sel])
+    running = np.array([p.gait is not None and p.gait.running for p in phases])[phase]
+    grade = sense * _altitude_slope(route, u, hill_m)
+    cadence *= np.where(running, 1.0 + HILL_CADENCE_PER_GRADE * grade, 1.0)
     cadence *= 1.0 + gauss_markov(t.size, DT_SIM_S, 0.012, 15.0, rng)
     cadence[v < 0.15] = 0.0
     return _Motion(t, v, u, phase, facing, travel, cadence)
@@ -438,8 +458,12 @@ def simulate_activity(
     route: Route | str | None = None,
     recording: Recording | None = None,
     phases: list[Phase] | None = None,
+    hill_m: float = HILL_M,
 ) -> SimulatedActivity:
-    """One deterministic simulated session (same seed and arguments, same activity)."""
+    """One deterministic simulated session (same seed and arguments, same activity).
+
+    The ground rises and falls by `hill_m` once per route length, and running step rate follows the slope.
+    """
     rng = np.random.default_rng(seed)
     hard = difficulty == "hard"
     kind, rec = difficulty_settings(rng, difficulty)
@@ -453,7 +477,7 @@ def simulate_activity(
         name = route or ("out_and_back" if scenario == "shuttle" else str(rng.choice(["loop", "loop", "track"])))
         route = {"loop": lambda: loop_route(rng), "track": lambda: track_route(rng.uniform(0, 180)),
                  "out_and_back": lambda: out_and_back_route(rng, 3000.0)}[name]()
-    m = _move(phases, runner, route, rng, hard)
+    m = _move(phases, runner, route, rng, hard, hill_m)
     t_rec = _record_times(m, rng, recording.smart)
 
     # Pauses: the timer stops a second into a long stop and restarts a second before its end.
@@ -504,7 +528,7 @@ def simulate_activity(
             sel = m.phase == j
             effort[sel] = gait_factor[ph.gait] * m.v[sel]
     hr = np.clip(70.0 + _smooth(effort, 25.0)[idx] + rng.normal(0, 1.0, n), 50.0, 200.0)
-    alt = 20.0 + 4.0 * np.sin(2 * np.pi * m.u[idx] / max(route.length_m, 1.0)) + rng.normal(0, 0.3, n)
+    alt = _altitude_m(route, m.u[idx], hill_m) + rng.normal(0, 0.3, n)
     step = np.full(n, np.nan)
     if recording.dynamics:
         with np.errstate(divide="ignore", invalid="ignore"):
