@@ -418,6 +418,17 @@ def test_stretch_windows_reach_across_steady_running_but_not_across_a_change():
     assert lo[0] == ck[0] and hi[-1] == ck[-1]
 
 
+def test_forward_runs_on_rolling_ground_are_not_split_into_two_gaits(tmp_path):
+    """Backward walks with three forward runs between them, on a rolling route, positions only: the hills
+    move the runs' step rate enough for EM, started from a split of step rate, to settle on two classes
+    of running. Started from 'all forward' as well, the better account wins: walks backward, runs forward."""
+    sim = simulate_activity(2005, difficulty="hard")
+    assert sim.name.endswith("walk_mix")
+    act = read_activity(sim.write(tmp_path / "session.gpx", heading=False))
+    score = score_track(sim.truth, act.t_s, detect_direction(act).direction)
+    assert score.accuracy >= 0.95
+
+
 @pytest.mark.parametrize("seed, difficulty", [(1003, "easy"), (2025, "hard")])
 def test_positions_only_backward_reps_at_the_forward_step_rate_are_found(tmp_path, seed, difficulty):
     """Backward reps at about 0.6x forward speed with the same step rate as the forward running:
