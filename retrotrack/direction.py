@@ -533,14 +533,14 @@ def fit_regime(regime: str, x: np.ndarray, y: np.ndarray, z: np.ndarray, w: np.n
     hi = np.array([np.inf, pri.beta[3], pri.hill[3], pri.delta[3]])
     yc = y - pri.alpha[0]
     # Design rows (1, x, grade, backward); backward enters as its probability z, and z^2 as z.
-    fixed = np.column_stack((np.ones(y.size), x))
-    wf = fixed * w[:, None]
-    cross = wf.T @ z
+    design = np.column_stack((np.ones(y.size), x))
+    wd = design * w[:, None]
+    cross = wd.T @ z
     ata = np.empty((4, 4))
-    ata[:3, :3] = wf.T @ fixed
+    ata[:3, :3] = wd.T @ design
     ata[:3, 3] = ata[3, :3] = cross
     ata[3, 3] = float(np.sum(w * z))
-    aty = np.concatenate((wf.T @ yc, [float(np.sum(w * z * yc))]))
+    aty = np.concatenate((wd.T @ yc, [float(np.sum(w * z * yc))]))
     syy, big_s = float(np.sum(w * yc * yc)), float(w.sum())
 
     def solve(sd: float) -> np.ndarray:
@@ -566,8 +566,8 @@ def fit_regime(regime: str, x: np.ndarray, y: np.ndarray, z: np.ndarray, w: np.n
         theta = solve(sd)
         sd = max(np.sqrt(mean_square(theta)), MIN_GAIT_SD)
     cap = (3.0 * sd) ** 2
-    q0 = np.minimum((yc - fixed @ theta[:3]) ** 2, cap)
-    q1 = np.minimum((yc - fixed @ theta[:3] - theta[3]) ** 2, cap)
+    q0 = np.minimum((yc - design @ theta[:3]) ** 2, cap)
+    q1 = np.minimum((yc - design @ theta[:3] - theta[3]) ** 2, cap)
     sd = max(float(np.sqrt((np.sum(w * q0) + np.sum(w * z * (q1 - q0))) / max(big_s, 1e-12))), MIN_GAIT_SD)
     theta = solve(sd)
     prec = ata / sd**2 + lam
