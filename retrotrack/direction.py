@@ -673,11 +673,11 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
         score = float(np.sum(w * model.log_em(x, y)[:, label])) + model.log_evidence + _speed_term(regime, log_v, w, z)
         return score, model
 
+    fixed = {(regime, label): regime_fixed(label, regime, x, y, w, log_v)
+             for regime, _, x, y, w, log_v in regimes for label in (0, 1)}
+
     def score_fixed(label: int) -> float:
-        total = float(head[:, label].sum())
-        for regime, _, x, y, w, log_v in regimes:
-            total += regime_fixed(label, regime, x, y, w, log_v)[0]
-        return total
+        return float(head[:, label].sum()) + sum(fixed[regime, label][0] for regime, *_ in regimes)
 
     # Mixed: EM, starting from the heading where it speaks, else from a two-group split of step rate.
     p_head = hmm_posterior(head, block_p)[0]
@@ -743,8 +743,7 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
     for regime, mask, x, y, w, log_v in regimes:
         share = float(np.sum(w * z[regime]) / w.sum())
         if regime in blurred or not SINGLE_CLASS_SHARE <= share <= 1.0 - SINGLE_CLASS_SHARE:
-            s0, m0 = regime_fixed(0, regime, x, y, w, log_v)
-            s1, m1 = regime_fixed(1, regime, x, y, w, log_v)
+            (s0, m0), (s1, m1) = fixed[regime, 0], fixed[regime, 1]
             models[regime] = m1 if s1 > s0 else m0
     # Full resolution under the mixed model, on short windows: the fitted lines, with the short
     # windows' own (larger) scatter about them.
