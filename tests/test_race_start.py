@@ -15,12 +15,27 @@ from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity, Direction, empty_channels
 from retrotrack.race.gates import GateGeometry, find_crossings
 from retrotrack.race.model import Gate, RaceInfo
-from retrotrack.race.progress import DEPTH_GRID_M, MarkObs, ProgressClock, field_depth_priors, fit_marks
+from retrotrack.race.progress import (
+    DEPTH_GRID_M,
+    GPS_CORR_S,
+    GPS_SD_M,
+    MarkObs,
+    ProgressClock,
+    aligned_with,
+    error_model,
+    field_depth_priors,
+    fit_marks,
+    gps_error_model,
+)
 from retrotrack.race.run import settle_starts
+from retrotrack.simulate.gps import gauss_markov
 from retrotrack.race.timing import (
+    LONG_PACE_WINDOW_S,
+    PACE_WINDOW_S,
     TRACE_POINTS,
     counted_finishes,
     direction_check,
+    pace_window_s,
     race_pace_crossing,
     smoothed_distance_m,
     sprint_start_times,
@@ -189,6 +204,86 @@ def test_fit_of_many_passes_beats_the_last_pass_alone():
         errs_fit.append(abs(fit.marks[("f", 12)][0] - true[12]))
         errs_raw.append(abs(e[12]))
     assert np.median(errs_fit) < 0.7 * np.median(errs_raw)
+
+
+def test_the_gps_error_is_learnt_as_jitter_or_as_a_slow_wander():
+    # 30 passes of 40 fixes each at 1 Hz, their true marks unknown.
+    rng = np.random.default_rng(5)
+    ft = np.arange(40.0)
+
+    def windows(sd, corr):
+        return [(ft, 1000.0 * k + gauss_markov(ft.size, 1.0, sd, corr, rng)) for k in range(30)]
+
+    sd, corr = error_model(windows(3.0, 1.5))
+    assert corr <= 4.0 and abs(sd - 3.0) < 0.4
+    # A wander over a minute shows only its rate within 40 s: the typical size and time are kept.
+    sd, corr = error_model(windows(2.0, 90.0))
+    assert corr >= GPS_CORR_S and sd >= GPS_SD_M
+    # With a pace to fit as well.
+    sd, corr = error_model([(ft, 3.2 * ft + e) for _, e in windows(4.0, 1.0)], trend=1)
+    assert corr <= 2.0 and abs(sd - 4.0) < 0.5
+
+
+def test_a_watch_that_jitters_keeps_each_pass_mark_it_measured_well():
+    # Four passes of a line; what a lap measures on the watch wanders by a metre or two (the runner's
+    # line), and each fix is off by 3.5 m of its own, so 40 fixes pin a pass to half a metre. The fit
+    # with the error learnt from the fixes keeps each pass near its own mark; one that takes the error
+    # for a slow wander pulls the last pass towards a single lap length.
+    rng = np.random.default_rng(8)
+    ft = np.arange(-20.0, 20.0)
+    learnt, assumed = [], []
+    for _ in range(150):
+        true = 800.0 + np.cumsum(np.concatenate(([0.0], 400.0 + rng.normal(0.0, 1.5, 3))))
+        obs = []
+        for k, m in enumerate(true):
+            fixes = m + rng.normal(0.0, 3.5, ft.size)
+            obs.append(MarkObs(0, k, 150.0 * k, float(fixes.mean()), 1.0, 0.0, float(m - true[0]), ("f", k),
+                               150.0 * k + ft, fixes))
+        sd, corr = gps_error_model(obs)
+        learnt.append(abs(fit_marks(obs, sd_m=sd, corr_s=corr).marks[("f", 3)][0] - true[3]))
+        assumed.append(abs(fit_marks(obs).marks[("f", 3)][0] - true[3]))
+    assert np.median(learnt) < 0.9 * np.median(assumed)
+    assert np.median(learnt) < 0.45
+
+
+def test_the_pace_fit_reaches_further_where_the_gps_jitters():
+    # Three checkpoints on a long straight at 3.3 m/s: fix-to-fix noise is averaged over a longer
+    # stretch; a slowly wandering error is not, since the fixes further out share it.
+    rng = np.random.default_rng(3)
+    t = np.arange(0.0, 400.0)
+    x_true = 3.3 * t
+    gates = [GateGeometry.from_gate(gate(f"cp{k}", 300.0 * k), PROJ) for k in (1, 2, 3)]
+    for noise, want in (("jitter", LONG_PACE_WINDOW_S), ("wander", PACE_WINDOW_S)):
+        if noise == "jitter":
+            ex, ey = rng.normal(0.0, 3.5, t.size), rng.normal(0.0, 3.5, t.size)
+        else:
+            ex, ey = gauss_markov(t.size, 1.0, 3.5, 60.0, rng), gauss_markov(t.size, 1.0, 3.5, 60.0, rng)
+        x, y = x_true + ex, ey
+        passes = [(g, find_crossings(g, t, x, y)[0], False) for g in gates]
+        aligned = {id(g): aligned_with(g, x, y) for g in gates}
+        assert pace_window_s(passes, t, x, y, aligned) == want, noise
+
+
+def test_a_finish_through_heavy_fix_to_fix_noise_finds_race_pace_either_side_of_the_line():
+    # 2.5 m/s to the line, then easing; 4.5 m per axis of noise on every fix, so the track's own
+    # direction of travel swings by tens of degrees from fix to fix and the GPS crossing can come
+    # seconds late, once the runner is slow.
+    fg = GateGeometry.from_gate(gate("finish", 0.0), PROJ)
+    rng = np.random.default_rng(4)
+    errs = []
+    for _ in range(60):
+        t = np.arange(0.0, 100.0, 1.0) + rng.uniform(0.0, 1.0)
+        after = np.maximum(t - 70.0, 0.0)
+        x_true = np.where(t <= 70.0, 2.5 * (t - 70.0), 0.8 * after + 3.0 * (1.0 - np.exp(-after / 2.0)))
+        x, y = x_true + rng.normal(0.0, 4.5, t.size), rng.normal(0.0, 4.5, t.size)
+        crossings = [c for c in find_crossings(fg, t, x, y) if abs(c.t_s - 70.0) < 15.0]
+        if not crossings:
+            continue
+        cr = crossings[-1]
+        errs.append(abs(race_pace_crossing(fg, t, x, y, cr, finish=True, window_s=LONG_PACE_WINDOW_S) - 70.0))
+    assert len(errs) >= 50
+    assert np.median(errs) < 0.5
+    assert np.percentile(errs, 90) < 1.2
 
 
 def test_easing_up_after_the_finish_does_not_stretch_a_gps_offset():

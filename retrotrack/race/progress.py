@@ -52,6 +52,10 @@ STRAIGHT_DEG = 20.0
 """Travel within this angle of the gate's bearing (over a few fixes either side: GPS jitter bends short
 chords) is along it."""
 ALIGN_FIXES = 3
+MAX_ALIGN_FIXES = 12
+ALIGN_NOISE_DEG = 6.0
+"""The direction of travel is judged over ALIGN_FIXES either side, up to MAX_ALIGN_FIXES where jitter
+would otherwise tilt it by more than ALIGN_NOISE_DEG."""
 ALIGN_VOTE = 2
 """A fix counts as travelling along the gate where most of the 2 * ALIGN_VOTE + 1 fixes around it do."""
 ACROSS_DRIFT_M = 8.0
@@ -60,6 +64,16 @@ GPS_SD_M = 3.5
 """Typical GPS position error (one axis) of a watch: 2-5 m."""
 GPS_CORR_S = 60.0
 """Typical correlation time of that error (20-120 s)."""
+ERROR_CORR_GRID_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 120.0, 240.0)
+"""Correlation times of the GPS error tried when learning it from a runner's own fixes."""
+MIN_WINDOW_FIXES = 6
+"""A pass with fewer fixes says too little about how they scatter."""
+SLOW_WANDER_S = 15.0
+"""GPS error correlated over this long or longer is a slow wander (see error_model)."""
+JITTER_EVIDENCE = 5.0
+"""Log-likelihood by which a quick error must beat every slow wander to be believed."""
+SD_RANGE_M = (0.5, 8.0)
+"""A learnt GPS error size is kept within this range."""
 MARK_JITTER_M = 0.7
 """The part of a mark's error that does not persist from one second to the next."""
 PATH_WALK_M2_PER_M = 0.005
@@ -124,8 +138,10 @@ class ProgressClock:
 
 
 def pass_mark(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, clock: ProgressClock,
-              index: int, t_cross: float) -> tuple[float, float] | None:
-    """(mark, when) of one pass: the watch distance level with the line, from the fixes around it.
+              index: int, t_cross: float, aligned: np.ndarray | None = None
+              ) -> tuple[float, float, np.ndarray, np.ndarray] | None:
+    """(mark, when, the times of the fixes averaged, their own marks) of one pass: the watch distance
+    level with the line, from the fixes around it.
 
     Each fix gives its watch distance minus how far past the line the GPS puts
     it. Near the line that is all fixes; further out only while the runner
@@ -139,7 +155,8 @@ def pass_mark(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: np.ndar
     a_m = geom.along(x_m, y_m)
     c_m = geom.across(x_m, y_m)
     ok = np.isfinite(a_m)
-    aligned = aligned_with(geom, x_m, y_m)
+    if aligned is None:
+        aligned = aligned_with(geom, x_m, y_m)
     c0 = c_m[index] if ok[index] else 0.0
 
     def usable(i: int, j: int) -> bool:
@@ -162,22 +179,50 @@ def pass_mark(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: np.ndar
     if sel.size < 2:
         return None
     marks = clock.d_m[sel] - a_m[sel]
-    return float(np.mean(marks)), float(np.mean(t_s[sel]))
+    return float(np.mean(marks)), float(np.mean(t_s[sel])), t_s[sel], marks
 
 
 def aligned_with(geom: GateGeometry, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
-    """Per fix: travelling along the gate's bearing (its chord over ALIGN_FIXES either side), with
-    stray fixes (GPS jitter) forgiven where most of their neighbours are."""
+    """Per fix: travelling along the gate's bearing (the least-squares slope of its position over a few
+    fixes either side), with stray fixes (GPS jitter) forgiven where most of their neighbours are.
+
+    The window is ALIGN_FIXES either side, longer where the fixes jitter from
+    one to the next (`align_half_window`): a short chord through noisy fixes
+    points anywhere."""
     n = x_m.size
     a = geom.along(x_m, y_m)
     c = geom.across(x_m, y_m)
-    lo = np.clip(np.arange(n) - ALIGN_FIXES, 0, n - 1)
-    hi = np.clip(np.arange(n) + ALIGN_FIXES, 0, n - 1)
-    da, dc = a[hi] - a[lo], c[hi] - c[lo]
-    ok = np.isfinite(a) & (da > 0) & (np.abs(dc) <= np.tan(np.radians(STRAIGHT_DEG)) * da)
+    finite = np.isfinite(a) & np.isfinite(c)
+    if finite.sum() < 2:
+        return np.zeros(n, dtype=bool)
+    idx = np.arange(n)
+    af = np.interp(idx, idx[finite], a[finite])
+    cf = np.interp(idx, idx[finite], c[finite])
+    k = align_half_window(af, cf)
+    offs = np.arange(-k, k + 1)
+    near = np.clip(idx[:, None] + offs[None, :], 0, n - 1)
+    da = af[near] @ offs
+    dc = cf[near] @ offs
+    ok = finite & (da > 0) & (np.abs(dc) <= np.tan(np.radians(STRAIGHT_DEG)) * da)
     # Most of the fixes either side agree: one or two that GPS noise knocked out of line still count.
     votes = np.convolve(ok.astype(np.int16), np.ones(2 * ALIGN_VOTE + 1, dtype=np.int16), mode="same")
-    return np.isfinite(a) & (ok | (votes > ALIGN_VOTE))
+    return finite & (ok | (votes > ALIGN_VOTE))
+
+
+def align_half_window(a_m: np.ndarray, c_m: np.ndarray) -> int:
+    """Fixes either side over which a direction of travel is judged: enough that the fix-to-fix jitter
+    (from second differences, which smooth motion and slowly wandering GPS error barely have) tilts it by
+    no more than ALIGN_NOISE_DEG at the runner's usual step between fixes."""
+    if a_m.size < 12:
+        return ALIGN_FIXES
+    d2 = np.concatenate((np.diff(a_m, 2), np.diff(c_m, 2)))
+    jitter_m = 1.4826 * float(np.median(np.abs(d2))) / np.sqrt(6.0)
+    step_m = max(float(np.percentile(np.hypot(a_m[10:] - a_m[:-10], c_m[10:] - c_m[:-10]), 75)) / 10.0, 1.0)
+    for k in range(ALIGN_FIXES, MAX_ALIGN_FIXES):
+        m = 2 * k + 1
+        if jitter_m * np.sqrt(12.0 / (m * (m * m - 1))) <= np.tan(np.radians(ALIGN_NOISE_DEG)) * step_m:
+            return k
+    return MAX_ALIGN_FIXES
 
 
 @dataclass
@@ -198,6 +243,10 @@ class MarkObs:
     """Metres run since the start: how far watch and course may have drifted apart."""
     key: object = None
     """The caller's handle for this pass."""
+    fix_t_s: np.ndarray | None = None
+    """When the fixes averaged into the mark were taken (None: one fix at `t_s`)."""
+    fix_marks_m: np.ndarray | None = None
+    """Each of those fixes' own mark: how they scatter tells how the GPS error wanders."""
 
 
 @dataclass
@@ -237,9 +286,72 @@ def _covariance(obs: list[MarkObs], sd_m: float, corr_s: float) -> np.ndarray:
     c = np.array([o.run_m for o in obs])
     cos = u @ u.T
     cov = sd_m**2 * np.exp(-np.abs(t[:, None] - t[None, :]) / corr_s) * cos
+    # A mark averages its fixes' errors: only as much of the error as they share is left.
+    for i, o in enumerate(obs):
+        if o.fix_t_s is not None and o.fix_t_s.size > 1:
+            ft = o.fix_t_s
+            cov[i, i] = sd_m**2 * float(np.mean(np.exp(-np.abs(ft[:, None] - ft[None, :]) / corr_s)))
     cov += PATH_WALK_M2_PER_M * np.minimum(c[:, None], c[None, :])
     cov[np.diag_indices_from(cov)] += MARK_JITTER_M**2
     return cov
+
+
+def gps_error_model(obs: list[MarkObs]) -> tuple[float, float] | None:
+    """(sd_m, corr_s) of this runner's GPS error along the course, from how each pass's fixes scatter
+    about their own mark (see `error_model`)."""
+    return error_model([(o.fix_t_s, o.fix_marks_m) for o in obs
+                        if o.fix_t_s is not None and o.fix_marks_m is not None])
+
+
+def error_model(windows: list[tuple[np.ndarray, np.ndarray]], trend: int = 0) -> tuple[float, float] | None:
+    """(sd_m, corr_s) of a track's GPS error, learnt from windows of (time, value) whose true values are
+    a constant (`trend` 0) or a steady pace (`trend` 1): restricted maximum likelihood over
+    ERROR_CORR_GRID_S, the constant or the pace of each window unknown.
+
+    Watches differ: some wander slowly (tens of seconds), some jitter from one fix to the next, and
+    averaging fixes removes the jitter but not the wander. A window of a minute or less shows only the
+    rate of a slow wander, so unless an error correlated over less than SLOW_WANDER_S explains them
+    clearly better (JITTER_EVIDENCE) than any slower one, its size and correlation
+    time are taken as the larger of the estimate and the typical GPS_SD_M and GPS_CORR_S. None when the
+    windows hold too few fixes to tell.
+    """
+    windows = [(np.asarray(ft, dtype=float), np.asarray(y, dtype=float)) for ft, y in windows
+               if len(ft) >= MIN_WINDOW_FIXES]
+    if sum(ft.size - 1 - trend for ft, _ in windows) < 20:
+        return None
+    corr = np.asarray(ERROR_CORR_GRID_S)[:, None]
+    q_sum = np.zeros(corr.size)
+    logdet = np.zeros(corr.size)
+    dof = 0
+    for ft, y in windows:
+        # The Gauss-Markov process whitened by its innovations, every correlation time at once.
+        phi = np.exp(-np.diff(ft)[None, :] / corr)
+        scale = np.sqrt(1.0 - phi**2)
+        design = np.vander(ft - ft.mean(), trend + 1)
+
+        def whiten(v: np.ndarray) -> np.ndarray:
+            head = np.broadcast_to(v[:1], (corr.size,) + v[:1].shape)
+            if v.ndim == 1:
+                rest = (v[None, 1:] - phi * v[None, :-1]) / scale
+            else:
+                rest = (v[None, 1:] - phi[..., None] * v[None, :-1]) / scale[..., None]
+            return np.concatenate((head, rest), axis=1)
+
+        wy, wx = whiten(y), whiten(design)
+        info = np.einsum("tnp,tnq->tpq", wx, wx)
+        coef = np.linalg.solve(info, np.einsum("tnp,tn->tp", wx, wy)[..., None])[..., 0]
+        r = wy - np.einsum("tnp,tp->tn", wx, coef)
+        q_sum += np.sum(r**2, axis=1)
+        logdet += 2.0 * np.sum(np.log(scale), axis=1) + np.linalg.slogdet(info)[1]
+        dof += ft.size - 1 - trend
+    var = q_sum / dof
+    ll = -0.5 * (dof * np.log(var) + logdet)
+    slow = corr[:, 0] >= SLOW_WANDER_S
+    best = int(np.argmax(ll))
+    sd = float(np.sqrt(var[best]))
+    if slow[best] or (slow.any() and ll[best] - ll[slow].max() < JITTER_EVIDENCE):
+        return float(np.clip(max(sd, GPS_SD_M), *SD_RANGE_M)), max(float(ERROR_CORR_GRID_S[best]), GPS_CORR_S)
+    return float(np.clip(sd, *SD_RANGE_M)), float(ERROR_CORR_GRID_S[best])
 
 
 def fit_marks(obs: list[MarkObs], anchor: StartAnchor | None = None, rule: DistanceRule | None = None,

@@ -41,6 +41,8 @@ from retrotrack.race.progress import (
     DEPTH_CELL_M,
     DEPTH_GRID_M,
     GPS_SD_M,
+    NEAR_M,
+    SLOW_WANDER_S,
     DistanceRule,
     MarkObs,
     ProgressClock,
@@ -48,6 +50,8 @@ from retrotrack.race.progress import (
     aligned_with,
     depth_prior,
     fit_marks,
+    error_model,
+    gps_error_model,
     independent_distance,
     pass_mark,
 )
@@ -115,6 +119,7 @@ SPRINT_SHAPES = ((lambda u: u,)
 v(1 - exp(-u / tau)), or at a steady acceleration reaching it in `top` seconds."""
 MAX_PACE_SHIFT_S = 10.0
 PACE_WINDOW_S = 20.0
+LONG_PACE_WINDOW_S = 45.0
 """Positions alone: a crossing is fitted over up to this long either side, at race pace, on the straight."""
 EASE_LOOKBACK_S = 10.0
 """At the finish, fixes up to this long before the GPS crossing are taken to be at race pace (see race_pace_root)."""
@@ -580,14 +585,15 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         g = GateGeometry.from_gate(cp, proj)
         cp_passes.append((g, distinct_passes([c for c in find_crossings(g, t, x, y) if start < c.t_s <= end],
                                              t, race_dist)))
-        if clock is None:
-            for c in cp_passes[-1][1]:
-                c.t_s = race_pace_crossing(g, t, x, y, c)
 
     if clock is None:
         # Positions alone: each crossing from the runner's pace through the line (see race_pace_crossing).
-        for k, c in enumerate(counted, start=1):
-            c.t_s = race_pace_crossing(fg, t, x, y, c, finish=finished and k == n_laps)
+        passes = [(fg, c, finished and k == n_laps) for k, c in enumerate(counted, start=1)]
+        passes += [(g, c, False) for g, cps in cp_passes for c in cps]
+        aligned = {key: aligned_with(g, x, y) for key, g in {id(g): g for g, *_ in passes}.items()}
+        window_s = pace_window_s(passes, t, x, y, aligned)
+        for g, c, last in passes:
+            c.t_s = race_pace_crossing(g, t, x, y, c, finish=last, window_s=window_s, aligned=aligned[id(g)])
 
     events: list[SplitEvent] = []
     gps_times: list[float] = []
@@ -1036,33 +1042,17 @@ def _gps_progress_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: f
     return out
 
 
-def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish: bool = False) -> float:
-    """A crossing time from positions alone: the runner's pace carried through the line.
-
-    The GPS error is nearly the same offset for tens of seconds, so the fixes
-    within a couple of metres of the line know little more than those 20 s
-    away: a straight line fitted to the distance past the line over the
-    stretch where the course runs straight along the gate's bearing (up to
-    PACE_WINDOW_S either side, at race pace) averages more of the wander away.
-
-    At the `finish` runners ease up after the line, and a GPS offset of a few
-    metres behind them puts their crossing after it, when they are already
-    walking (8 m at 1.2 m/s is 7 s): fixes after they eased up are left out
-    (see `race_pace_root`), so the offset costs what it costs at race pace,
-    either way.
-    """
-    v = displacement_speed_mps(t, x, y, half_window_s=2.0)
-    before = (t >= cr.t_s - 30.0) & (t <= cr.t_s - 5.0) & np.isfinite(v)
-    if before.sum() < 5:
-        return cr.t_s
-    pace = float(np.median(v[before]))
-    if pace < 1.5:
-        return cr.t_s
+def pace_stretch(geom: GateGeometry, t, x, y, cr: GateCrossing, window_s: float = PACE_WINDOW_S,
+                 aligned: np.ndarray | None = None) -> np.ndarray | None:
+    """Indices of the fixes around a crossing that measure progress through the line: up to `window_s`
+    either side, where the course runs along the gate's bearing (through the odd fix that GPS noise
+    knocked out of line), or close enough to the line that the distance past it is progress whichever
+    way the fixes jitter (a runner easing up at the finish, GPS noise at a crawl). None when too few.
+    `aligned` is `aligned_with(geom, x, y)`, where the caller has it."""
     a = geom.along(x, y)
     n = t.size
-    aligned = aligned_with(geom, x, y)
-    # The aligned stretch around the crossing, through the odd fix that GPS noise knocked out of line.
-    within = (t >= cr.t_s - PACE_WINDOW_S) & (t <= cr.t_s + PACE_WINDOW_S) & np.isfinite(a)
+    aligned = (aligned_with(geom, x, y) if aligned is None else aligned) | (np.abs(a) <= NEAR_M)
+    within = (t >= cr.t_s - window_s) & (t <= cr.t_s + window_s) & np.isfinite(a)
 
     def reach(way: int) -> int:
         """The last aligned fix from the crossing one way (-1 back, +1 on), over up to STRAY_FIXES out of line."""
@@ -1077,17 +1067,69 @@ def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish:
     sel = np.arange(reach(-1), reach(+1) + 1)
     sel = sel[within[sel] & (aligned[sel] | (sel == cr.index))]
     if sel.size < MIN_PACE_FIXES or float(t[sel[-1]] - t[sel[0]]) < 4.0:
+        return None
+    return sel
+
+
+def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish: bool = False,
+                       window_s: float = PACE_WINDOW_S, aligned: np.ndarray | None = None) -> float:
+    """A crossing time from positions alone: the runner's pace carried through the line.
+
+    The GPS error is nearly the same offset for tens of seconds, so the fixes
+    within a couple of metres of the line know little more than those 20 s
+    away: a straight line fitted to the distance past the line over the
+    stretch where the course runs straight along the gate's bearing (up to
+    `window_s` either side, at race pace) averages more of the wander away.
+    Where the error jitters from fix to fix instead, a longer `window_s`
+    averages more of it (see `pace_window_s`).
+
+    At the `finish` runners ease up after the line, and a GPS offset of a few
+    metres behind them puts their crossing after it, when they are already
+    walking (8 m at 1.2 m/s is 7 s): fixes after they eased up are left out
+    (see `race_pace_root`), so the offset costs what it costs at race pace,
+    either way.
+    """
+    v = displacement_speed_mps(t, x, y, half_window_s=2.0)
+    before = (t >= cr.t_s - 30.0) & (t <= cr.t_s - 5.0) & np.isfinite(v)
+    if before.sum() < 5:
         return cr.t_s
+    pace = float(np.median(v[before]))
+    if pace < 1.5:
+        return cr.t_s
+    sel = pace_stretch(geom, t, x, y, cr, window_s, aligned)
+    if sel is None:
+        return cr.t_s
+    a = geom.along(x[sel], y[sel])
     tt = t[sel] - cr.t_s
     if finish:
         settled = max(int(np.sum(tt <= -EASE_LOOKBACK_S)), MIN_PACE_FIXES)
-        root = race_pace_root(tt, a[sel], settled, (0.5 * pace, 2.0 * pace))
+        root = race_pace_root(tt, a, settled, (0.5 * pace, 2.0 * pace))
     else:
-        slope, icpt = np.polyfit(tt, a[sel], 1)
+        slope, icpt = np.polyfit(tt, a, 1)
         root = -icpt / slope if 0.5 * pace <= slope <= 2.0 * pace else None
     if root is None or abs(root) > MAX_PACE_SHIFT_S:
         return cr.t_s
     return float(cr.t_s + root)
+
+
+def pace_window_s(passes: list[tuple[GateGeometry, GateCrossing, bool]], t, x, y,
+                  aligned: dict[int, np.ndarray]) -> float:
+    """How far either side of a line its crossing is fitted over, for this track's kind of GPS error.
+
+    PACE_WINDOW_S where the error wanders slowly; where it jitters from one fix
+    to the next (learnt from how the fixes of every pass scatter about a steady
+    pace, up to the finish), LONG_PACE_WINDOW_S, which averages more of it.
+    `aligned` maps id(geometry) to `aligned_with` of it."""
+    windows = []
+    for geom, cr, finish in passes:
+        sel = pace_stretch(geom, t, x, y, cr, LONG_PACE_WINDOW_S, aligned[id(geom)])
+        if sel is None:
+            continue
+        sel = sel[t[sel] <= cr.t_s - EASE_LOOKBACK_S] if finish else sel
+        if sel.size >= MIN_PACE_FIXES:
+            windows.append((t[sel], geom.along(x[sel], y[sel])))
+    model = error_model(windows, trend=1)
+    return LONG_PACE_WINDOW_S if model is not None and model[1] < SLOW_WANDER_S else PACE_WINDOW_S
 
 
 def race_pace_root(t_s: np.ndarray, along_m: np.ndarray, settled: int, pace_range: tuple[float, float]) -> float | None:
@@ -1174,18 +1216,19 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
             passes.append((("start", 0), sl, sg, start_pass))
     anchor_mark = float(clock.mark_at(onset)) if anchor_kind is not None else None
     obs_raw = []
+    aligned = [aligned_with(g, x, y) for g in geoms]
     for key, li, g, c in passes:
-        pm = pass_mark(geoms[li], t, x, y, clock, c.index, c.t_s)
+        pm = pass_mark(geoms[li], t, x, y, clock, c.index, c.t_s, aligned[li])
         if pm is not None:
-            obs_raw.append((key, li, pm[0], pm[1]))
+            obs_raw.append((key, li, *pm))
     # The GPS position while standing at the start line is a mark of that line at lap 0.
     if anchor_kind == "line" and z_stand is not None and sl is not None:
-        obs_raw.append((("stand", 0), sl, anchor_mark - z_stand, float(np.mean(t[stand]))))
+        obs_raw.append((("stand", 0), sl, anchor_mark - z_stand, float(np.mean(t[stand])), t[stand], None))
     base_mark = anchor_mark if anchor_mark is not None else float(clock.mark_at(start))
     lap = race.lap_m
     if lap is None:
         by_line: dict[int, list[float]] = {}
-        for key, li, m, _ in obs_raw:
+        for key, li, m, *_ in obs_raw:
             by_line.setdefault(li, []).append(m)
         diffs = [np.diff(sorted(v)) for v in by_line.values() if len(v) >= 2]
         if diffs:
@@ -1200,7 +1243,7 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
             prev_m, j = anchor_mark, 0
         else:
             prev_m, j = None, None
-        for key, _, m, _ in mine:
+        for key, _, m, *_ in mine:
             if key == ("stand", 0):
                 lap_no[key] = 0
                 continue
@@ -1211,9 +1254,9 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
             lap_no[key] = j
             prev_m = m
     obs = []
-    for key, li, m, when in obs_raw:
+    for key, li, m, when, fix_t, fix_marks in obs_raw:
         g = geoms[li]
-        obs.append(MarkObs(li, lap_no[key], when, m, g.ux, g.uy, max(m - base_mark, 0.0), key))
+        obs.append(MarkObs(li, lap_no[key], when, m, g.ux, g.uy, max(m - base_mark, 0.0), key, fix_t, fix_marks))
     anchor = None
     rule = None
     if anchor_kind is not None:
@@ -1222,13 +1265,14 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
         if fin and race.timing == "gun" and race.finish_crossings == 1:
             sd = RULE_SD_M + RULE_SD_LANES * race.distance_m
             rule = DistanceRule(fin[0].line, fin[0].lap, race.distance_m, sd)
-    fit = fit_marks(obs, anchor, rule)
+    error = gps_error_model(obs)
+    fit = fit_marks(obs, anchor, rule, **({} if error is None else {"sd_m": error[0], "corr_s": error[1]}))
     keys = [("finish", k) for k in range(1, len(counted) + 1)]
     for g, cps in cp_passes:
         keys += [(g.name, k) for k in range(1, len(cps) + 1)]
     if fit is not None and rule is not None and fit.rule_mark is not None:
         fit.marks[("finish", race.finish_crossings)] = fit.rule_mark
-    return fit, anchor_mark, keys, {key: m for key, _, m, _ in obs_raw}
+    return fit, anchor_mark, keys, {key: m for key, _, m, *_ in obs_raw}
 
 
 def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
