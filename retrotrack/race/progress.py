@@ -310,10 +310,9 @@ def error_model(windows: list[tuple[np.ndarray, np.ndarray]], trend: int = 0) ->
 
     Watches differ: some wander slowly (tens of seconds), some jitter from one fix to the next, and
     averaging fixes removes the jitter but not the wander. A window of a minute or less shows only the
-    rate of a slow wander, so unless an error correlated over less than SLOW_WANDER_S explains them
-    clearly better (JITTER_EVIDENCE) than any slower one, its size and correlation
-    time are taken as the larger of the estimate and the typical GPS_SD_M and GPS_CORR_S. None when the
-    windows hold too few fixes to tell.
+    rate of a slow wander, not its size: unless an error correlated over less than SLOW_WANDER_S
+    explains them clearly better (JITTER_EVIDENCE) than any slower one, the answer is the typical
+    GPS_SD_M and GPS_CORR_S. None when the windows hold too few fixes to tell.
     """
     windows = [(np.asarray(ft, dtype=float), np.asarray(y, dtype=float)) for ft, y in windows
                if len(ft) >= MIN_WINDOW_FIXES]
@@ -350,7 +349,7 @@ def error_model(windows: list[tuple[np.ndarray, np.ndarray]], trend: int = 0) ->
     best = int(np.argmax(ll))
     sd = float(np.sqrt(var[best]))
     if slow[best] or (slow.any() and ll[best] - ll[slow].max() < JITTER_EVIDENCE):
-        return float(np.clip(max(sd, GPS_SD_M), *SD_RANGE_M)), max(float(ERROR_CORR_GRID_S[best]), GPS_CORR_S)
+        return GPS_SD_M, GPS_CORR_S
     return float(np.clip(sd, *SD_RANGE_M)), float(ERROR_CORR_GRID_S[best])
 
 
