@@ -326,17 +326,11 @@ def error_model(windows: list[tuple[np.ndarray, np.ndarray]], trend: int = 0) ->
         # The Gauss-Markov process whitened by its innovations, every correlation time at once.
         phi = np.exp(-np.diff(ft)[None, :] / corr)
         scale = np.sqrt(1.0 - phi**2)
-        design = np.vander(ft - ft.mean(), trend + 1)
-
-        def whiten(v: np.ndarray) -> np.ndarray:
-            head = np.broadcast_to(v[:1], (corr.size,) + v[:1].shape)
-            if v.ndim == 1:
-                rest = (v[None, 1:] - phi * v[None, :-1]) / scale
-            else:
-                rest = (v[None, 1:] - phi[..., None] * v[None, :-1]) / scale[..., None]
-            return np.concatenate((head, rest), axis=1)
-
-        wy, wx = whiten(y), whiten(design)
+        # Columns: the data, then the constant (and the pace); each whitened for every correlation time.
+        cols = np.column_stack((y, np.vander(ft - ft.mean(), trend + 1)))
+        rest = (cols[None, 1:] - phi[..., None] * cols[None, :-1]) / scale[..., None]
+        white = np.concatenate((np.broadcast_to(cols[:1], (corr.size, 1, cols.shape[1])), rest), axis=1)
+        wy, wx = white[..., 0], white[..., 1:]
         info = np.einsum("tnp,tnq->tpq", wx, wx)
         coef = np.linalg.solve(info, np.einsum("tnp,tn->tp", wx, wy)[..., None])[..., 0]
         r = wy - np.einsum("tnp,tp->tn", wx, coef)
