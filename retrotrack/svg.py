@@ -10,6 +10,7 @@ decimal and a fixed format, so the same input always gives the same bytes.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,28 +97,32 @@ class Polyline:
 
 def polylines(x: np.ndarray, y: np.ndarray, piece_dir: np.ndarray) -> list[Polyline]:
     """Join consecutive pieces of one direction into polylines; a NaN point breaks the line."""
-    lines: list[Polyline] = []
-    current: Polyline | None = None
-    for k in range(piece_dir.size):
-        x0, y0, x1, y1 = x[k], y[k], x[k + 1], y[k + 1]
-        d = Direction(int(piece_dir[k]))
-        if not (math.isfinite(x0) and math.isfinite(y0) and math.isfinite(x1) and math.isfinite(y1)):
-            current = None
-            continue
-        if current is not None and current.direction == d:
-            current.points.append((float(x1), float(y1)))
-        else:
-            current = Polyline(d, [(float(x0), float(y0)), (float(x1), float(y1))])
-            lines.append(current)
-    return lines
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    m = piece_dir.size
+    if m == 0:
+        return []
+    finite = np.isfinite(x[: m + 1]) & np.isfinite(y[: m + 1])
+    drawn = finite[:-1] & finite[1:]
+    # A new line starts at each drawn piece whose predecessor was not drawn or went another way.
+    starts = np.flatnonzero(drawn & ~np.concatenate(([False], drawn[:-1] & (piece_dir[1:] == piece_dir[:-1]))))
+    ends = np.flatnonzero(drawn & ~np.concatenate((drawn[1:] & (piece_dir[1:] == piece_dir[:-1]), [False])))
+    return [Polyline(Direction(int(piece_dir[a])), list(zip(x[a:b + 2].tolist(), y[a:b + 2].tolist())))
+            for a, b in zip(starts.tolist(), ends.tolist())]
+
+
+_LABELS = {int(d): d.label for d in Direction}
+_POINT_ZERO = re.compile(r"\.0(?=[ ML]|$)")
+_NEGATIVE_ZERO = re.compile(r"(?<![\d.])-0(?=[ ML]|$)")
 
 
 def _path_d(lines: list[Polyline]) -> str:
+    """SVG path data for `lines`, every coordinate as `num` writes it."""
     parts = []
     for line in lines:
-        pts = line.points
-        parts.append("M" + num(pts[0][0]) + " " + num(pts[0][1]) + "L" + " ".join(num(px) + " " + num(py) for px, py in pts[1:]))
-    return "".join(parts)
+        (x0, y0), rest = line.points[0], line.points[1:]
+        parts.append(f"M{x0:.1f} {y0:.1f}L" + " ".join(f"{px:.1f} {py:.1f}" for px, py in rest))
+    return _NEGATIVE_ZERO.sub("0", _POINT_ZERO.sub("", "".join(parts)))
 
 
 def _direction_paths(lines: list[Polyline], order: tuple[Direction, ...], width: float) -> list[str]:
@@ -430,8 +435,8 @@ def time_chart(
         "x1": left + plot_w,
         "t0": round(t0, 1),
         "t1": round(t1, 1),
-        "t": [round(float(v), 1) for v in ts],
-        "dir": [Direction(int(d)).label for d in np.concatenate((pdir, pdir[-1:]))],
+        "t": [round(v, 1) for v in ts.tolist()],
+        "dir": [_LABELS[d] for d in np.concatenate((pdir, pdir[-1:])).tolist()],
         "series": [],
     }
     ticks = _time_ticks(t0, t1)
@@ -457,7 +462,7 @@ def time_chart(
         Y = np.where(np.isfinite(v[idx]), sy(v[idx]), np.nan)
         out += _direction_paths(polylines(X, Y, pdir), (Direction.UNKNOWN, Direction.STOPPED, Direction.FORWARD, Direction.BACKWARD), 2.0)
         out.append("</g>")
-        data["series"].append({"label": s.label, "decimals": s.decimals, "v": [None if not math.isfinite(float(a)) else round(float(a), s.decimals + 1) for a in v[idx]]})
+        data["series"].append({"label": s.label, "decimals": s.decimals, "v": [round(a, s.decimals + 1) if math.isfinite(a) else None for a in v[idx].tolist()]})
         y = py1 + gap
     # Direction strip: what the runner did when, including stops and unknown stretches.
     sy0 = y

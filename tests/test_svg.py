@@ -7,6 +7,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from htmltree import parse
 
 from retrotrack import svg
@@ -70,6 +72,17 @@ def test_polylines_break_at_missing_points():
     y = np.array([0.0, 1, 2, 3, 4, 5])
     lines = svg.polylines(x, y, np.array([B, B, B, B, F], dtype=np.uint8))
     assert [(ln.direction, len(ln.points)) for ln in lines] == [(B, 3), (F, 2)]
+
+
+@given(st.lists(st.tuples(st.floats(-1e4, 1e4), st.floats(-1e4, 1e4)), min_size=2, max_size=30),
+       st.lists(st.integers(0, 3), min_size=29, max_size=29))
+def test_path_data_writes_every_point_as_num_does(points, dirs):
+    x, y = (np.array(v) for v in zip(*points))
+    lines = svg.polylines(x, y, np.array(dirs[: len(points) - 1], dtype=np.uint8))
+    d = svg._path_d(lines)
+    expected = [svg.num(v) for line in lines for p in line.points for v in p]
+    assert re.findall(r"-?[\d.]+", d) == expected
+    assert d.count("M") == len(lines)
 
 
 def _gate_line(svg_text: str, label: str) -> tuple[float, float, float, float]:
