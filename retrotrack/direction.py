@@ -69,6 +69,8 @@ GAIT_OUTLIER = 0.05
 MIN_GAIT_SD = 0.008
 MIN_REGIME_S = 30.0
 EM_ITERATIONS = 5
+EM_TOLERANCE = 1e-4
+"""EM stops early once no class probability moves by more than this."""
 SEPARATION_MIN = 3.5
 """Backward and forward step rates must differ by this many noise widths to count as two gaits."""
 EM_MAX_BLOCKS = 1500
@@ -701,8 +703,11 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
                 models[regime] = fit_regime(regime, x, y, z[regime], w)
                 em[mask] += w[:, None] * models[regime].log_em(x, y)
             post, loglik = hmm_posterior(em, block_p)
+            moved = max(float(np.max(np.abs(post[mask] - z[regime]), initial=0.0)) for regime, mask, *_ in regimes)
             for regime, mask, *_ in regimes:
                 z[regime] = post[mask]
+            if moved < EM_TOLERANCE:
+                break
         # Two classes closer than a few noise widths are one gait with untidy noise, not two gaits.
         blurred = {r for r, mod in models.items() if mod.shift < SEPARATION_MIN * mod.sd}
         if blurred:
