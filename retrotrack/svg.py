@@ -104,9 +104,10 @@ def polylines(x: np.ndarray, y: np.ndarray, piece_dir: np.ndarray) -> list[Polyl
         return []
     finite = np.isfinite(x[: m + 1]) & np.isfinite(y[: m + 1])
     drawn = finite[:-1] & finite[1:]
-    # A new line starts at each drawn piece whose predecessor was not drawn or went another way.
-    starts = np.flatnonzero(drawn & ~np.concatenate(([False], drawn[:-1] & (piece_dir[1:] == piece_dir[:-1]))))
-    ends = np.flatnonzero(drawn & ~np.concatenate((drawn[1:] & (piece_dir[1:] == piece_dir[:-1]), [False])))
+    # Piece k and piece k + 1 are one line where both are drawn and go the same way.
+    joined = drawn[:-1] & drawn[1:] & (piece_dir[1:] == piece_dir[:-1])
+    starts = np.flatnonzero(drawn & ~np.concatenate(([False], joined)))
+    ends = np.flatnonzero(drawn & ~np.concatenate((joined, [False])))
     return [Polyline(Direction(int(piece_dir[a])), list(zip(x[a:b + 2].tolist(), y[a:b + 2].tolist())))
             for a, b in zip(starts.tolist(), ends.tolist())]
 
