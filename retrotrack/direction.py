@@ -64,6 +64,11 @@ WALK_RUN_SPM = 140.0
 """Below this step rate a window is walking, above it running (either direction)."""
 WALK_RUN_MARGIN_SPM = 6.0
 MIN_RUN_MPS = 1.1
+MIN_JOG_MPS = 2.3
+MAX_STROLL_MPS = 1.0
+"""Within WALK_RUN_MARGIN_SPM of WALK_RUN_SPM, faster than MIN_JOG_MPS is running (people break into a
+run near 2 m/s: a tall runner's slow jog can be under 140 steps/min) and slower than MAX_STROLL_MPS is
+walking (a short-stepped backward walk can reach 140)."""
 MAX_WALK_MPS = 2.6
 GAIT_OUTLIER = 0.05
 MIN_GAIT_SD = 0.008
@@ -389,11 +394,13 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
             v_change = np.abs(v_right - v_left) / v
             c_change = np.abs((s_hi - s_md) / (hi - mid_clock) - (s_md - s_lo) / (mid_clock - lo)) * 60.0 / c
         complete = (k_hi - k_lo) >= 0.9 * span
-        run = c >= WALK_RUN_SPM
+        # Near the walk-run step rate, speed tells: nobody walks at a jog's pace or runs at a stroll's.
+        near = np.abs(c - WALK_RUN_SPM) < WALK_RUN_MARGIN_SPM
+        run = np.where(near, v >= MIN_JOG_MPS, c >= WALK_RUN_SPM)
         # Running steps at a crawl (drills, running on the spot) or walking at a run's speed: no gait to judge.
         plausible = np.where(run, (v >= MIN_RUN_MPS) & (v <= 8.0), (v >= 0.4) & (v <= MAX_WALK_MPS))
-        # Near the walk-run boundary the regime itself is in doubt.
-        clear = np.abs(c - WALK_RUN_SPM) >= WALK_RUN_MARGIN_SPM
+        # Otherwise, near the walk-run boundary the regime itself is in doubt.
+        clear = ~near | (v >= MIN_JOG_MPS) | (v <= MAX_STROLL_MPS)
         valid = moving & complete & (span > 1.0) & plausible & clear & (c > 50.0) & (c < 260.0)
         # Speed or step rate changing within the window (a turn, a start, walk to run): gait and speed out of step.
         steady = np.clip(1.0 - (np.nan_to_num(v_change, nan=1.0) - 0.15) / 0.3, 0.0, 1.0)

@@ -180,6 +180,26 @@ def test_forward_walks_between_backward_reps_stay_forward_without_heading():
     assert score_track(sim.truth, act.t_s, track.direction).accuracy >= 0.95
 
 
+def test_a_tall_runners_slow_jog_under_140_steps_is_judged_as_running():
+    """A tall runner jogs forward at 2.4 m/s on about 142 steps/min, at the walk-run step rate; their
+    backward reps are clearly running. The jogs still carry gait evidence, so they come out forward."""
+    tall = replace(RUNNER, name="tall", height_m=1.92, run_cadence_3mps=149.0, run_cadence_exp=0.2,
+                   back_run_cadence_ratio=1.12, forward_run_mps=2.4, backward_run_mps=1.9)
+    plan = [Phase(FR, 300, 2.4)]
+    for _ in range(5):
+        plan += [Phase(BR, 120, 1.9), stop(10), Phase(FR, 150, 2.4), stop(8)]
+    sim = simulate(28, plan, runner=tall)
+    act = activity_from_truth(sim, "gpx", heading=False)
+    jog = act.cadence_spm[(act.t_s > 30) & (act.t_s < 280)]
+    assert 134.0 < np.median(jog) < 146.0
+    track = detect_direction(act)
+    mid = 0.5 * (act.t_s[1:] + act.t_s[:-1])
+    for seg in (s for s in sim.truth.segments if s.gait == "forward_run"):
+        inside = (mid > seg.start_s + 10) & (mid < seg.end_s - 10)
+        assert np.mean(track.direction[inside] == Direction.FORWARD) >= 0.9, seg
+    assert score_track(sim.truth, act.t_s, track.direction).accuracy >= 0.95
+
+
 @pytest.mark.parametrize("seed", [31, 32, 33])
 def test_hills_shift_step_rate_but_not_the_verdict(seed):
     # A rolling 1 km loop, up to 5 % grade: uphill the step rate at a given speed rises by up to 3 %, as it
