@@ -60,6 +60,9 @@ ALIGN_VOTE = 2
 """A fix counts as travelling along the gate where most of the 2 * ALIGN_VOTE + 1 fixes around it do."""
 ACROSS_DRIFT_M = 8.0
 """...and where the runner stays this close to where they crossed along the line (not a parallel street)."""
+ACROSS_MEDIAN_FIXES = 3
+"""Where the runner is across the line is judged on the median of this many fixes either side: one fix
+that jitters by a few metres neither sets the reference nor ends the stretch."""
 GPS_SD_M = 3.5
 """Typical GPS position error (one axis) of a watch: 2-5 m."""
 GPS_CORR_S = 60.0
@@ -138,7 +141,7 @@ class ProgressClock:
 
 
 def pass_mark(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, clock: ProgressClock,
-              index: int, t_cross: float, aligned: np.ndarray | None = None
+              index: int, t_cross: float, aligned: np.ndarray | None = None, across: np.ndarray | None = None
               ) -> tuple[float, float, np.ndarray, np.ndarray] | None:
     """(mark, when, the times of the fixes averaged, their own marks) of one pass: the watch distance
     level with the line, from the fixes around it.
@@ -149,12 +152,14 @@ def pass_mark(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: np.ndar
     line is no longer progress), keeps moving (standing before a start or
     after a finish says nothing about the pass), and stays within STRAIGHT_S
     and STRAIGHT_M. The GPS error wanders with a correlation time of tens of
-    seconds, so a longer stretch averages more of it away.
+    seconds, so a longer stretch averages more of it away. `aligned` and
+    `across` are `aligned_with` and `smoothed_across` of the line, where the
+    caller has them.
     """
     n = t_s.size
     a_m = geom.along(x_m, y_m)
-    c_m = geom.across(x_m, y_m)
     ok = np.isfinite(a_m)
+    c_m = smoothed_across(geom, x_m, y_m) if across is None else across
     if aligned is None:
         aligned = aligned_with(geom, x_m, y_m)
     c0 = c_m[index] if ok[index] else 0.0
@@ -180,6 +185,24 @@ def pass_mark(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: np.ndar
         return None
     marks = clock.d_m[sel] - a_m[sel]
     return float(np.mean(marks)), float(np.mean(t_s[sel])), t_s[sel], marks
+
+
+def running_median(values: np.ndarray, ok: np.ndarray, half: int) -> np.ndarray:
+    """Median of the `ok` values among `half` either side of each (NaN where none)."""
+    v = np.where(ok, values, np.nan)
+    windows = np.sort(np.lib.stride_tricks.sliding_window_view(np.pad(v, half, constant_values=np.nan),
+                                                                2 * half + 1), axis=1)  # NaNs last
+    k = np.isfinite(windows).sum(axis=1)
+    lo = np.take_along_axis(windows, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]
+    hi = np.take_along_axis(windows, np.maximum(k // 2, 0)[:, None], axis=1)[:, 0]
+    return np.where(k > 0, 0.5 * (lo + hi), np.nan)
+
+
+def smoothed_across(geom: GateGeometry, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+    """Per fix, how far along the line from its centre the runner is: the median over
+    ACROSS_MEDIAN_FIXES either side, so one fix that jitters by a few metres does not move it."""
+    c = geom.across(x_m, y_m)
+    return running_median(c, np.isfinite(c), ACROSS_MEDIAN_FIXES)
 
 
 def aligned_with(geom: GateGeometry, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:

@@ -54,6 +54,7 @@ from retrotrack.race.progress import (
     gps_error_model,
     independent_distance,
     pass_mark,
+    smoothed_across,
 )
 
 START_EXCLUSION_M = 50.0
@@ -1217,8 +1218,9 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
     anchor_mark = float(clock.mark_at(onset)) if anchor_kind is not None else None
     obs_raw = []
     aligned = [aligned_with(g, x, y) for g in geoms]
+    across = [smoothed_across(g, x, y) for g in geoms]
     for key, li, g, c in passes:
-        pm = pass_mark(geoms[li], t, x, y, clock, c.index, c.t_s, aligned[li])
+        pm = pass_mark(geoms[li], t, x, y, clock, c.index, c.t_s, aligned[li], across[li])
         if pm is not None:
             obs_raw.append((key, li, *pm))
     # The GPS position while standing at the start line is a mark of that line at lap 0.
