@@ -27,6 +27,7 @@ from retrotrack.race.progress import (
     fit_marks,
     gps_error_model,
     pass_mark,
+    running_median,
 )
 from retrotrack.race.run import settle_starts
 from retrotrack.simulate.gps import gauss_markov
@@ -245,6 +246,16 @@ def test_a_watch_that_jitters_keeps_each_pass_mark_it_measured_well():
         assumed.append(abs(fit_marks(obs).marks[("f", 3)][0] - true[3]))
     assert np.median(learnt) < 0.9 * np.median(assumed)
     assert np.median(learnt) < 0.45
+
+
+def test_running_median_is_the_median_of_the_usable_neighbours():
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        n, half = int(rng.integers(1, 30)), int(rng.integers(0, 4))
+        values, ok = rng.normal(size=n), rng.random(n) > 0.3
+        want = [np.median(values[max(i - half, 0):i + half + 1][ok[max(i - half, 0):i + half + 1]])
+                if ok[max(i - half, 0):i + half + 1].any() else np.nan for i in range(n)]
+        np.testing.assert_allclose(running_median(values, ok, half), want)
 
 
 def test_a_pass_through_jittery_fixes_is_measured_over_the_whole_straight():
