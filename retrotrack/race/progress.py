@@ -194,7 +194,7 @@ def running_median(values: np.ndarray, ok: np.ndarray, half: int) -> np.ndarray:
                                                                 2 * half + 1), axis=1)  # NaNs last
     k = np.isfinite(windows).sum(axis=1)
     lo = np.take_along_axis(windows, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]
-    hi = np.take_along_axis(windows, np.maximum(k // 2, 0)[:, None], axis=1)[:, 0]
+    hi = np.take_along_axis(windows, (k // 2)[:, None], axis=1)[:, 0]
     return np.where(k > 0, 0.5 * (lo + hi), np.nan)
 
 
