@@ -700,8 +700,9 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
             z0 = np.where(strong_head[mask], p_head[mask], z0)
         z[regime] = z0
 
-    def mixed_from(z: dict) -> tuple[float, dict, dict, set]:
-        """EM from the class probabilities `z`: the mixed model's log evidence, fits, classes, blurred regimes."""
+    def mixed_from(z: dict) -> tuple[float, dict, dict, set, set]:
+        """EM from the class probabilities `z`: the mixed model's log evidence, fits, classes, blurred
+        regimes, and those of them blurred because the heading alone tells their classes apart."""
         z = dict(z)
         for _ in range(EM_ITERATIONS):
             em = head.copy()
@@ -715,9 +716,11 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
                 z[regime] = post[mask]
             if moved < EM_TOLERANCE:
                 break
-        # Two classes closer than a few noise widths are one gait with untidy noise, not two gaits.
-        blurred = {r for r, mod in models.items() if mod.shift < SEPARATION_MIN * mod.sd}
-        if blurred:
+        fitted, classes = dict(models), dict(z)
+
+        def with_blurred(blurred: set) -> tuple[float, dict, dict]:
+            """Total log evidence with the `blurred` regimes as one class (gait blind to direction)."""
+            models, z = dict(fitted), dict(classes)
             em = head.copy()
             for regime, mask, x, y, w, _ in regimes:
                 if regime in blurred:
@@ -725,13 +728,28 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
                     models[regime] = RegimeModel(regime, one.theta * np.array([1.0, 1.0, 1.0, 0.0]), one.sd, one.log_evidence)
                     z[regime] = np.zeros(y.size)
                 em[mask] += w[:, None] * models[regime].log_em(x, y)
-            post, loglik = hmm_posterior(em, block_p)
-        total = loglik
-        for regime, mask, x, y, w, log_v in regimes:
-            total += models[regime].log_evidence + _speed_term(regime, log_v, w, z[regime])
-        if len(blurred) == len(models) and not strong_head.any():
-            total = -np.inf
-        return total, models, z, blurred
+            total = hmm_posterior(em, block_p)[1]
+            for regime, mask, x, y, w, log_v in regimes:
+                total += models[regime].log_evidence + _speed_term(regime, log_v, w, z[regime])
+            if len(blurred) == len(models) and not strong_head.any():
+                total = -np.inf
+            return total, models, z
+
+        # Two classes closer than a few noise widths are one gait with untidy noise, not two gaits.
+        blurred = {r for r, mod in models.items() if mod.shift < SEPARATION_MIN * mod.sd}
+        total, models, z = with_blurred(blurred) if blurred else (loglik + sum(
+            models[r].log_evidence + _speed_term(r, log_v, w, z[r]) for r, _, _, _, w, log_v in regimes), models, z)
+        # Where the heading tells the classes apart, a runner whose two gaits share one step rate at a
+        # speed (outside the population's range) is better explained with the gait blind to direction
+        # than by forcing a population-sized shift on it.
+        blind = set()
+        if strong_head.any():
+            for regime in sorted(set(models) - blurred):
+                alt = with_blurred(blurred | {regime})
+                if alt[0] > total:
+                    total, models, z = alt
+                    blurred, blind = blurred | {regime}, blind | {regime}
+        return total, models, z, blurred, blind
 
     # EM finds a local optimum: also start each regime from all forward (where the heading is silent),
     # and take that only on strong evidence, since noise in speed favours fewer classes a little anyway.
@@ -740,7 +758,7 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
         alt = mixed_from({**z, regime: np.where(strong_head[mask], z[regime], 0.02)})
         if alt[0] > best[0] + STRONG_EVIDENCE:
             best = alt
-    mixed, models, z, blurred = best
+    mixed, models, z, blurred, blind = best
     scores = {
         "forward": score_fixed(0) + np.log(HYPOTHESIS_PRIOR["forward"]),
         "backward": score_fixed(1) + np.log(HYPOTHESIS_PRIOR["backward"]),
@@ -766,6 +784,9 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
         full = (g.weight > 0) & (g.walk == (regime == "walk"))
         if not full.any():
             continue
+        covered |= full
+        if regime in blind:
+            continue
         x = _covariates(regime, g, full)
         model = models[regime]
         both = (fit_on.weight[full] > 0) & (fit_on.walk[full] == g.walk[full])
@@ -775,7 +796,6 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
             model = RegimeModel(regime, model.theta, sd, model.log_evidence)
         em_r = model.log_em(x, g.log_c[full])
         llr[full] = g.weight[full] * (em_r[:, 1] - em_r[:, 0])
-        covered |= full
     post, _ = hmm_posterior(heading_em + _log_em_from_llr(llr), switch_p)
     return GaitVerdict({key: v / total for key, v in unnorm.items()}, post, covered)
 

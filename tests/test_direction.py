@@ -15,7 +15,7 @@ from retrotrack.simulate.gait import Gait, Runner, make_runner
 from retrotrack.simulate.routes import loop_route
 from retrotrack.simulate.session import Phase, activity_from_truth, simulate_activity
 from retrotrack.simulate.truth import score_track
-from conftest import needs_real, real_file
+from conftest import DATA, needs_real, real_file
 
 FR, BR, FW, BW = Gait.FORWARD_RUN, Gait.BACKWARD_RUN, Gait.FORWARD_WALK, Gait.BACKWARD_WALK
 
@@ -151,6 +151,26 @@ def test_short_backward_bursts_are_found():
     for seg in bursts:
         far &= np.abs(mid - 0.5 * (seg.start_s + seg.end_s)) > seg.end_s - seg.start_s
     assert np.mean(track.direction[far] == Direction.BACKWARD) <= 0.005
+
+
+FLAT_CADENCE_BURSTS_S = [(346.775, 360.475), (434.975, 453.275), (579.775, 597.875), (747.275, 758.575),
+                         (824.475, 835.275), (929.575, 944.675), (1090.375, 1106.675), (1151.175, 1166.075),
+                         (1211.175, 1222.175), (1272.675, 1284.175), (1363.975, 1377.075), (1429.875, 1446.575)]
+
+
+def test_heading_finds_bursts_whose_step_rate_matches_the_forward_running():
+    """A fast runner at 200 steps/min whichever way they run, smart recording, speed only from the fixes
+    (tests/data/sessions/README.md): the gait cannot tell the bursts from the forward running and must
+    not overrule the compass, which can."""
+    act = read_activity(DATA / "sessions" / "flat-cadence-bursts.gpx.gz")
+    track = detect_direction(act)
+    mid = 0.5 * (act.t_s[1:] + act.t_s[:-1])
+    inside = np.zeros(mid.size, dtype=bool)
+    for a, b in FLAT_CADENCE_BURSTS_S:
+        burst = (mid > a + 2.0) & (mid < b - 2.0)
+        assert np.mean(track.direction[burst] == Direction.BACKWARD) >= 0.6, (a, b)
+        inside |= (mid > a - 3.0) & (mid < b + 3.0)
+    assert np.mean(track.direction[~inside] == Direction.BACKWARD) <= 0.005
 
 
 def test_walking_backward_and_forward():
