@@ -27,6 +27,8 @@ a stretch that stays near a coin flip, or lies far from any evidence, is
 
 from __future__ import annotations
 
+import itertools
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -769,34 +771,49 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
     total = sum(unnorm.values())
     # A regime the mixed model puts (nearly) all in one class has no second class to compare with, so
     # which class that is was set by its neighbours in time, not by its own gait. The population decides
-    # instead: the regime is refitted as all forward or all backward, whichever explains it better.
+    # instead: the regime is refitted as all forward and as all backward, and the labels are the mix of
+    # both, weighted by how well each explains it (a near tie stays a near tie, not a confident label).
+    refit = {}
     for regime, mask, x, y, w, log_v in regimes:
         share = float(np.sum(w * z[regime]) / w.sum())
         if regime in blurred or not SINGLE_CLASS_SHARE <= share <= 1.0 - SINGLE_CLASS_SHARE:
             (s0, m0), (s1, m1) = fixed[regime, 0], fixed[regime, 1]
             models[regime] = m1 if s1 > s0 else m0
+            if regime not in blind:
+                refit[regime] = (float(1.0 / (1.0 + np.exp(np.clip(s0 - s1, -50.0, 50.0)))), m0, m1)
     # Full resolution under the mixed model, on short windows: the fitted lines, with the short
     # windows' own (larger) scatter about them.
     g, fit_on = f.short, f.stretch
-    llr = np.zeros(m)
     covered = np.zeros(m, dtype=bool)
     for regime, *_ in regimes:
-        full = (g.weight > 0) & (g.walk == (regime == "walk"))
-        if not full.any():
-            continue
-        covered |= full
-        if regime in blind:
-            continue
-        x = _covariates(regime, g, full)
-        model = models[regime]
-        both = (fit_on.weight[full] > 0) & (fit_on.walk[full] == g.walk[full])
-        if both.any():
-            x_ref = _covariates(regime, fit_on, full)[both]
-            sd = model.spread_on(x[both], g.log_c[full][both], x_ref, fit_on.log_c[full][both], g.weight[full][both])
-            model = RegimeModel(regime, model.theta, sd, model.log_evidence)
-        em_r = model.log_em(x, g.log_c[full])
-        llr[full] = g.weight[full] * (em_r[:, 1] - em_r[:, 0])
-    post, _ = hmm_posterior(heading_em + _log_em_from_llr(llr), switch_p)
+        covered |= (g.weight > 0) & (g.walk == (regime == "walk"))
+
+    def gait_llr(models: dict) -> np.ndarray:
+        llr = np.zeros(m)
+        for regime, *_ in regimes:
+            full = (g.weight > 0) & (g.walk == (regime == "walk"))
+            if regime in blind or not full.any():
+                continue
+            x = _covariates(regime, g, full)
+            model = models[regime]
+            both = (fit_on.weight[full] > 0) & (fit_on.walk[full] == g.walk[full])
+            if both.any():
+                x_ref = _covariates(regime, fit_on, full)[both]
+                sd = model.spread_on(x[both], g.log_c[full][both], x_ref, fit_on.log_c[full][both], g.weight[full][both])
+                model = RegimeModel(regime, model.theta, sd, model.log_evidence)
+            em_r = model.log_em(x, g.log_c[full])
+            llr[full] = g.weight[full] * (em_r[:, 1] - em_r[:, 0])
+        return llr
+
+    post = np.zeros(m)
+    for pick in itertools.product((0, 1), repeat=len(refit)):
+        weight = 1.0
+        chosen = dict(models)
+        for (regime, (p1, m0, m1)), back in zip(refit.items(), pick):
+            weight *= p1 if back else 1.0 - p1
+            chosen[regime] = m1 if back else m0
+        if weight > 1e-6:
+            post += weight * hmm_posterior(heading_em + _log_em_from_llr(gait_llr(chosen)), switch_p)[0]
     return GaitVerdict({key: v / total for key, v in unnorm.items()}, post, covered)
 
 

@@ -173,6 +173,21 @@ def test_heading_finds_bursts_whose_step_rate_matches_the_forward_running():
     assert np.mean(track.direction[~inside] == Direction.BACKWARD) <= 0.005
 
 
+def test_a_near_tie_of_the_population_priors_is_not_a_confident_label():
+    """A 190 steps/min forward runner's intervals without heading (tests/data/sessions/README.md): the
+    forward running is a single gait the population can place either way; forward time must not come
+    out backward, and whatever is labelled is right far more often than its confidence says it errs."""
+    act = read_activity(DATA / "sessions" / "high-cadence-intervals.fit.gz")
+    track = detect_direction(act)
+    mid = 0.5 * (act.t_s[1:] + act.t_s[:-1])
+    forward = np.zeros(mid.size, dtype=bool)
+    for a, b in [(0, 350), (402, 462), (579, 654), (770, 1170)]:
+        forward |= (mid > a + 3) & (mid < b - 3)
+    assert np.mean(track.direction[forward] == Direction.BACKWARD) <= 0.02
+    sure = forward & (track.confidence >= 0.9)
+    assert np.all(track.direction[sure] == Direction.FORWARD)
+
+
 def test_walking_backward_and_forward():
     plan = [Phase(FW, 240, 1.4), Phase(BW, 180, 0.9), stop(6), Phase(FW, 200, 1.45), Phase(BW, 150, 0.85),
             Phase(FR, 300, 3.0), Phase(BR, 200, 2.1)]
