@@ -702,6 +702,11 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
             z0 = np.where(strong_head[mask], p_head[mask], z0)
         z[regime] = z0
 
+    def evidence(loglik: float, models: dict, z: dict) -> float:
+        """The mixed model's log evidence: its HMM likelihood, the fits' priors and the typical speeds."""
+        return loglik + sum(models[regime].log_evidence + _speed_term(regime, log_v, w, z[regime])
+                            for regime, _, _, _, w, log_v in regimes)
+
     def mixed_from(z: dict) -> tuple[float, dict, dict, set, set]:
         """EM from the class probabilities `z`: the mixed model's log evidence, fits, classes, blurred
         regimes, and those of them blurred because the heading alone tells their classes apart."""
@@ -730,17 +735,14 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
                     models[regime] = RegimeModel(regime, one.theta * np.array([1.0, 1.0, 1.0, 0.0]), one.sd, one.log_evidence)
                     z[regime] = np.zeros(y.size)
                 em[mask] += w[:, None] * models[regime].log_em(x, y)
-            total = hmm_posterior(em, block_p)[1]
-            for regime, mask, x, y, w, log_v in regimes:
-                total += models[regime].log_evidence + _speed_term(regime, log_v, w, z[regime])
+            total = evidence(hmm_posterior(em, block_p)[1], models, z)
             if len(blurred) == len(models) and not strong_head.any():
                 total = -np.inf
             return total, models, z
 
         # Two classes closer than a few noise widths are one gait with untidy noise, not two gaits.
         blurred = {r for r, mod in models.items() if mod.shift < SEPARATION_MIN * mod.sd}
-        total, models, z = with_blurred(blurred) if blurred else (loglik + sum(
-            models[r].log_evidence + _speed_term(r, log_v, w, z[r]) for r, _, _, _, w, log_v in regimes), models, z)
+        total, models, z = with_blurred(blurred) if blurred else (evidence(loglik, models, z), models, z)
         # Where the heading tells the classes apart, a runner whose two gaits share one step rate at a
         # speed (outside the population's range) is better explained with the gait blind to direction
         # than by forcing a population-sized shift on it.
@@ -776,44 +778,40 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
     refit = {}
     for regime, mask, x, y, w, log_v in regimes:
         share = float(np.sum(w * z[regime]) / w.sum())
-        if regime in blurred or not SINGLE_CLASS_SHARE <= share <= 1.0 - SINGLE_CLASS_SHARE:
+        if regime not in blind and (regime in blurred or not SINGLE_CLASS_SHARE <= share <= 1.0 - SINGLE_CLASS_SHARE):
             (s0, m0), (s1, m1) = fixed[regime, 0], fixed[regime, 1]
-            models[regime] = m1 if s1 > s0 else m0
-            if regime not in blind:
-                refit[regime] = (float(1.0 / (1.0 + np.exp(np.clip(s0 - s1, -50.0, 50.0)))), m0, m1)
+            p1 = float(1.0 / (1.0 + np.exp(np.clip(s0 - s1, -50.0, 50.0))))
+            refit[regime] = ((1.0 - p1, m0), (p1, m1))
     # Full resolution under the mixed model, on short windows: the fitted lines, with the short
-    # windows' own (larger) scatter about them.
+    # windows' own (larger) scatter about them. Each regime's candidate models give their own log
+    # likelihood ratios; every combination of candidates is labelled, weighted by its probability.
     g, fit_on = f.short, f.stretch
     covered = np.zeros(m, dtype=bool)
+    pieces = []
     for regime, *_ in regimes:
-        covered |= (g.weight > 0) & (g.walk == (regime == "walk"))
-
-    def gait_llr(models: dict) -> np.ndarray:
-        llr = np.zeros(m)
-        for regime, *_ in regimes:
-            full = (g.weight > 0) & (g.walk == (regime == "walk"))
-            if regime in blind or not full.any():
-                continue
-            x = _covariates(regime, g, full)
-            model = models[regime]
-            both = (fit_on.weight[full] > 0) & (fit_on.walk[full] == g.walk[full])
+        full = (g.weight > 0) & (g.walk == (regime == "walk"))
+        covered |= full
+        if regime in blind or not full.any():
+            continue
+        x = _covariates(regime, g, full)
+        both = (fit_on.weight[full] > 0) & (fit_on.walk[full] == g.walk[full])
+        x_ref = _covariates(regime, fit_on, full)[both]
+        options = []
+        for weight, model in refit.get(regime, ((1.0, models[regime]),)):
             if both.any():
-                x_ref = _covariates(regime, fit_on, full)[both]
                 sd = model.spread_on(x[both], g.log_c[full][both], x_ref, fit_on.log_c[full][both], g.weight[full][both])
                 model = RegimeModel(regime, model.theta, sd, model.log_evidence)
             em_r = model.log_em(x, g.log_c[full])
-            llr[full] = g.weight[full] * (em_r[:, 1] - em_r[:, 0])
-        return llr
-
+            options.append((weight, g.weight[full] * (em_r[:, 1] - em_r[:, 0])))
+        pieces.append((full, options))
     post = np.zeros(m)
-    for pick in itertools.product((0, 1), repeat=len(refit)):
-        weight = 1.0
-        chosen = dict(models)
-        for (regime, (p1, m0, m1)), back in zip(refit.items(), pick):
-            weight *= p1 if back else 1.0 - p1
-            chosen[regime] = m1 if back else m0
+    for pick in itertools.product(*(options for _, options in pieces)):
+        weight = float(np.prod([w for w, _ in pick]))
         if weight > 1e-6:
-            post += weight * hmm_posterior(heading_em + _log_em_from_llr(gait_llr(chosen)), switch_p)[0]
+            llr = np.zeros(m)
+            for (full, _), (_, part) in zip(pieces, pick):
+                llr[full] = part
+            post += weight * hmm_posterior(heading_em + _log_em_from_llr(llr), switch_p)[0]
     return GaitVerdict({key: v / total for key, v in unnorm.items()}, post, covered)
 
 
