@@ -59,8 +59,9 @@ from retrotrack.race.progress import (
 
 START_EXCLUSION_M = 50.0
 """Finish crossings within this distance of the runner's start are the start itself."""
-ACROSS_AT_GUN_M = 25.0
-"""A runner standing up to this far past the start line at the gun is taken to be lined up on it (GPS error)."""
+ACROSS_AT_GUN_M = 40.0
+"""A runner standing up to this far past the start line at the gun is taken to be lined up on it: GPS error,
+or a lane ahead of a waterfall line (lane 8 of an 800 m start in lanes stands 27 m past lane 1)."""
 UNVERIFIED_BELOW = 0.5
 """The direction check is unverified when less than this share of the moving time has a known direction."""
 CONTRAST_SHARE = 0.1
@@ -95,6 +96,9 @@ STAND_S = 30.0
 MIN_STAND_FIXES = 3
 STILL_SPEED_MPS = 0.5
 STILL_CADENCE_SPM = 60.0
+QUIET_WINDOWS_S = (STAND_S, 20.0, 10.0)
+"""Without steps or the watch's own speed, standing is judged on the drift of the fixes over the longest of
+these windows before setting off that shows none."""
 BASELINE_FIXES = 5
 """Without a watch distance, progress from standing is measured from the mean of this many last fixes."""
 START_FIT_BEFORE_S = 15.0
@@ -540,6 +544,9 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
             if lined_up and soon.size:
                 anchor_kind, z_stand = "line", z
                 start, start_method = onset, ("moving" if z > 0 else "standing")
+                if z > PAST_LINE_M:
+                    warnings.append(f"stood about {_round_m(z)} m past the start line at the gun (more than GPS "
+                                    "error: a lane ahead of it?): timed from setting off, over a short race")
         if start is None:
             began = start_at_track_begin(sg, t, x, y, go_speed if device_speed else None)
             if began is not None:
@@ -904,6 +911,8 @@ def standing_fixes(t, x, y, speed, cad, onset: float | None, *, reliable_speed: 
     if onset is None:
         return None
     i = int(np.searchsorted(t, onset, side="left")) - 1
+    if not reliable_speed and not np.isfinite(cad[(t >= onset - STAND_S) & (t < onset)]).any():
+        return _quiet_fixes(t, x, y, onset)
     still = _still(t, x, y, speed, cad, reliable_speed)
     out = []
     while i >= 0 and still[i] and onset - t[i] <= STAND_S:
@@ -913,6 +922,30 @@ def standing_fixes(t, x, y, speed, cad, onset: float | None, *, reliable_speed: 
     if len(out) < MIN_STAND_FIXES:
         return None
     return np.array(out[::-1])
+
+
+def _quiet_fixes(t, x, y, onset: float) -> np.ndarray | None:
+    """Positions alone: the fixes before setting off whose straight-line trend is slower than walking.
+
+    Speed from fix to fix jitters by a metre a second with a few metres of GPS
+    error (more where the error changes quickly), and just before setting off
+    a centred window takes in the first strides: a trend fitted over the last
+    tens of seconds averages the jitter away and stops at the onset.
+    """
+    ok = np.isfinite(x) & np.isfinite(y) & (t < onset)
+    for window_s in QUIET_WINDOWS_S:
+        sel = np.flatnonzero(ok & (t >= onset - window_s))
+        if sel.size < MIN_STAND_FIXES:
+            continue
+        tc = t[sel] - t[sel].mean()
+        spread = float(tc @ tc)
+        if spread <= 0.0:
+            continue
+        vx = float(tc @ (x[sel] - x[sel].mean())) / spread
+        vy = float(tc @ (y[sel] - y[sel].mean())) / spread
+        if np.hypot(vx, vy) < STILL_SPEED_MPS:
+            return sel
+    return None
 
 
 def _still(t, x, y, speed, cad, reliable_speed: bool) -> np.ndarray:
