@@ -467,3 +467,18 @@ def test_a_lane_far_ahead_of_a_waterfall_line_starts_on_setting_off():
     assert tm.start_method == "moving"
     assert tm.start_s == pytest.approx(0.3, abs=0.6)
     assert any("27 m past the start line" in w or "30 m past the start line" in w for w in tm.warnings)
+
+
+def test_a_sprint_finish_is_timed_at_the_pace_it_reached_not_the_standing_before_the_gun():
+    # A gun-timed 100 m from positions alone, clean GPS: stood still until the gun, reached 6 m/s, then
+    # jogs on at 2 m/s. The pace once came from the 30 s before the line, standing and all (2.3 m/s),
+    # and the 6 m/s of the run-in was out of range: 3 s late (kept: independent race simulator).
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=100.0, gun_time=GUN, timing="gun",
+                    start=gate("start", 0.0), finish=gate("finish", 100.0))
+    t, s, _ = sprint_from(0.5, accel=2.5, v_max=6.0, react_s=0.3, t0=-40.0, t1=60.0)
+    t_fin = float(np.interp(100.0, s, t))
+    s = np.where(t <= t_fin, s, 100.0 + 2.0 * (t - t_fin) + 1.0 * (1.0 - np.exp(-(t - t_fin))))
+    act = activity(t, s, np.zeros_like(s), fmt="gpx")
+    tm = time_activity(act, race, backward(act), with_trace=False)
+    assert tm.status == "finished"
+    assert tm.finish_s == pytest.approx(t_fin, abs=0.3)

@@ -129,6 +129,9 @@ LONG_PACE_WINDOW_S = 45.0
 EASE_LOOKBACK_S = 10.0
 """At the finish, fixes up to this long before the GPS crossing are taken to be at race pace (see race_pace_root)."""
 MIN_PACE_FIXES = 5
+UP_TO_PACE_S = 5.0
+"""A runner is up to race pace this long after their start: earlier fixes (standing, the first strides)
+are no part of the pace carried through a line (the finish of a 100 m is 13-20 s from the gun)."""
 STRAY_FIXES = 3
 """Up to this many fixes in a row out of line (GPS noise) do not end a straight."""
 EASE_FRACTION = 0.8
@@ -599,9 +602,11 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         passes = [(fg, c, finished and k == n_laps) for k, c in enumerate(counted, start=1)]
         passes += [(g, c, False) for g, cps in cp_passes for c in cps]
         aligned = {key: aligned_with(g, x, y) for key, g in {id(g): g for g, *_ in passes}.items()}
-        window_s = pace_window_s(passes, t, x, y, aligned)
+        at_pace_s = max(start, onset if onset is not None else start) + UP_TO_PACE_S
+        window_s = pace_window_s(passes, t, x, y, aligned, from_s=at_pace_s)
         for g, c, last in passes:
-            c.t_s = race_pace_crossing(g, t, x, y, c, finish=last, window_s=window_s, aligned=aligned[id(g)])
+            c.t_s = race_pace_crossing(g, t, x, y, c, finish=last, window_s=window_s, aligned=aligned[id(g)],
+                                       from_s=at_pace_s)
 
     events: list[SplitEvent] = []
     gps_times: list[float] = []
@@ -1077,16 +1082,17 @@ def _gps_progress_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: f
 
 
 def pace_stretch(geom: GateGeometry, t, x, y, cr: GateCrossing, window_s: float = PACE_WINDOW_S,
-                 aligned: np.ndarray | None = None) -> np.ndarray | None:
+                 aligned: np.ndarray | None = None, from_s: float = -np.inf) -> np.ndarray | None:
     """Indices of the fixes around a crossing that measure progress through the line: up to `window_s`
     either side, where the course runs along the gate's bearing (through the odd fix that GPS noise
     knocked out of line), or close enough to the line that the distance past it is progress whichever
-    way the fixes jitter (a runner easing up at the finish, GPS noise at a crawl). None when too few.
+    way the fixes jitter (a runner easing up at the finish, GPS noise at a crawl), and none before
+    `from_s` (the runner up to race pace). None when too few.
     `aligned` is `aligned_with(geom, x, y)`, where the caller has it."""
     a = geom.along(x, y)
     n = t.size
     aligned = (aligned_with(geom, x, y) if aligned is None else aligned) | (np.abs(a) <= NEAR_M)
-    within = (t >= cr.t_s - window_s) & (t <= cr.t_s + window_s) & np.isfinite(a)
+    within = (t >= max(cr.t_s - window_s, from_s)) & (t <= cr.t_s + window_s) & np.isfinite(a)
 
     def reach(way: int) -> int:
         """The last aligned fix from the crossing one way (-1 back, +1 on), over up to STRAY_FIXES out of line."""
@@ -1106,7 +1112,8 @@ def pace_stretch(geom: GateGeometry, t, x, y, cr: GateCrossing, window_s: float 
 
 
 def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish: bool = False,
-                       window_s: float = PACE_WINDOW_S, aligned: np.ndarray | None = None) -> float:
+                       window_s: float = PACE_WINDOW_S, aligned: np.ndarray | None = None,
+                       from_s: float = -np.inf) -> float:
     """A crossing time from positions alone: the runner's pace carried through the line.
 
     The GPS error is nearly the same offset for tens of seconds, so the fixes
@@ -1122,15 +1129,17 @@ def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish:
     walking (8 m at 1.2 m/s is 7 s): fixes after they eased up are left out
     (see `race_pace_root`), so the offset costs what it costs at race pace,
     either way.
+
+    Only fixes from `from_s` on, when the runner is up to race pace, speak for it.
     """
     v = displacement_speed_mps(t, x, y, half_window_s=2.0)
-    before = (t >= cr.t_s - 30.0) & (t <= cr.t_s - 5.0) & np.isfinite(v)
+    before = (t >= max(cr.t_s - 30.0, from_s)) & (t <= cr.t_s - 2.0) & np.isfinite(v)
     if before.sum() < 5:
         return cr.t_s
     pace = float(np.median(v[before]))
     if pace < 1.5:
         return cr.t_s
-    sel = pace_stretch(geom, t, x, y, cr, window_s, aligned)
+    sel = pace_stretch(geom, t, x, y, cr, window_s, aligned, from_s)
     if sel is None:
         return cr.t_s
     a = geom.along(x[sel], y[sel])
@@ -1147,7 +1156,7 @@ def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish:
 
 
 def pace_window_s(passes: list[tuple[GateGeometry, GateCrossing, bool]], t, x, y,
-                  aligned: dict[int, np.ndarray]) -> float:
+                  aligned: dict[int, np.ndarray], from_s: float = -np.inf) -> float:
     """How far either side of a line its crossing is fitted over, for this track's kind of GPS error.
 
     PACE_WINDOW_S where the error wanders slowly; where it jitters from one fix
@@ -1156,7 +1165,7 @@ def pace_window_s(passes: list[tuple[GateGeometry, GateCrossing, bool]], t, x, y
     `aligned` maps id(geometry) to `aligned_with` of it."""
     windows = []
     for geom, cr, finish in passes:
-        sel = pace_stretch(geom, t, x, y, cr, LONG_PACE_WINDOW_S, aligned[id(geom)])
+        sel = pace_stretch(geom, t, x, y, cr, LONG_PACE_WINDOW_S, aligned[id(geom)], from_s)
         if sel is None:
             continue
         sel = sel[t[sel] <= cr.t_s - EASE_LOOKBACK_S] if finish else sel
