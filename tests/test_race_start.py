@@ -482,3 +482,32 @@ def test_a_sprint_finish_is_timed_at_the_pace_it_reached_not_the_standing_before
     tm = time_activity(act, race, backward(act), with_trace=False)
     assert tm.status == "finished"
     assert tm.finish_s == pytest.approx(t_fin, abs=0.3)
+
+
+@pytest.mark.parametrize("fmt", ["gpx", "fit"])
+def test_stopping_just_past_the_finish_is_timed_at_the_pace_into_the_line(fmt):
+    """4 m/s to the line, a stop 1.5 m past it, 15 s standing, then a walk on; the GPS 3.5 m behind.
+    The GPS crossing comes during the walk (or, with a watch distance, the metres of offset fall in the
+    standstill): 10-20 s late (kept: independent race simulator, stop-dead finishers)."""
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=400.0, gun_time=GUN, timing="chip",
+                    start=gate("start", 0.0), finish=gate("finish", 400.0))
+    rng = np.random.default_rng(8)
+    t = np.arange(-40.0, 170.0, 1.0)
+    t_fin = 100.3
+    after = np.maximum(t - t_fin, 0.0)
+    walk = np.maximum(after - 16.0, 0.0)
+    s = np.where(t <= 0.0, -1.0, np.minimum(4.0 * t - 1.0, 399.0))
+    s = np.where(t <= t_fin, s, 400.0 + 1.5 * (1.0 - np.exp(-2.5 * after)) + 1.2 * walk)
+    x = s - 3.5 + rng.normal(0.0, 0.3, t.size)
+    y = rng.normal(0.0, 0.3, t.size)
+    steps = np.concatenate(([0.0], np.diff(s)))
+    cad = np.where(steps > 0.2, 170.0, 0.0)
+    if fmt == "fit":
+        act = activity(t, x, y, true_path_m=s - s[0], cadence=cad, fmt="fit")
+    else:
+        act = activity(t, x, y, cadence=cad, fmt="gpx")
+    tm = time_activity(act, race, backward(act), with_trace=False)
+    assert tm.status == "finished"
+    assert tm.finish_s == pytest.approx(t_fin, abs=1.2)
+    if fmt == "gpx":
+        assert any("stopped at the finish line" in w for w in tm.warnings)

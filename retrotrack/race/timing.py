@@ -27,7 +27,7 @@ through each line (race_pace_crossing).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -85,6 +85,10 @@ FINISH_REACH_S = 8.0
 """A track that stops this close before the finish line (and this soon before reaching it at its pace)
 was stopped at the line: GPS error of a few metres, and a second or so to press the button. The same
 for a track that begins this close past the start line."""
+STOP_REACH_M = 10.0
+STANDSTILL_S = 3.0
+"""A runner whose GPS has them come to a standstill (for this long) this close to the finish line, either
+side of it, after reaching it at race pace, stopped just past it (see standstill_at_line)."""
 TRACK_END_FIT_S = 8.0
 """Where a track ends at a line, its distance past the line is fitted over this long of its fixes."""
 PAST_LINE_M = 10.0
@@ -590,6 +594,15 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
             warnings.append("the track ends at the finish line, still running (watch stopped there?): "
                             "the finish is where its pace carries it to the line")
     finished = len(counted) == n_laps
+    stop_s = None
+    if finished:
+        stop_s = standstill_at_line(fg, t, x, y, counted[-1], _still(t, x, y, go_speed, cad, device_speed))
+    if stop_s is not None and stop_s < counted[-1].t_s - STANDSTILL_S:
+        walked = counted[-1].t_s - stop_s
+        counted[-1] = replace(counted[-1], t_s=stop_s, t_interp_s=stop_s,
+                              index=int(np.searchsorted(t, stop_s, side="right")) - 1)
+        warnings.append(f"stopped at the finish line, where the GPS put them across it {fmt_clock(walked)} later, "
+                        "walking: timed at their pace into the line")
     end = counted[-1].t_s if finished else float(t[-1])
     cp_passes = []
     for cp in race.checkpoints:
@@ -642,6 +655,8 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
                 event_s[i] = gps_times[i]
     else:
         event_s = np.repeat(np.asarray(gps_times, dtype=float)[:, None], grid.size, axis=1).reshape(len(events), grid.size)
+    if stop_s is not None:
+        event_s[len(counted) - 1] = np.minimum(event_s[len(counted) - 1], stop_s)
 
     if race.timing == "gun":
         start_s = np.zeros(grid.size)
@@ -852,6 +867,60 @@ def finish_at_track_end(fg: GateGeometry, t, x, y, race_dist: np.ndarray, counte
         return None
     when = float(t[-1]) - past_m / pace
     return GateCrossing(fg.name, when, when, t.size - 1, across_m, pace, abs(past_m) / pace)
+
+
+def standstill_at_line(geom: GateGeometry, t, x, y, cr: GateCrossing, still: np.ndarray) -> float | None:
+    """When a runner who reached the finish at race pace slowed to a standstill within STOP_REACH_M of
+    the line (either side, by the GPS): the moment they slowed through half their race pace. None otherwise.
+
+    Finishers run through the line, so such a runner crossed it before they
+    stopped. A GPS a few metres behind them puts the crossing later, when they
+    walk on; and at a standstill a metre of error in where the line was
+    reached is many seconds. The finish is no later than this. `still` marks
+    the records where the runner stood (see `_still`).
+    """
+    a = geom.along(x, y)
+    n = t.size
+    near = np.isfinite(a) & (np.abs(a) <= STOP_REACH_M)
+    i = min(max(cr.index, 0), n - 1)
+    if not near[i]:
+        return None
+    lo = i
+    while lo - 1 >= 0 and near[lo - 1]:
+        lo -= 1
+    hi = i
+    while hi + 1 < n and near[hi + 1]:
+        hi += 1
+    v = displacement_speed_mps(t, x, y, half_window_s=2.0)
+    before = (t >= t[lo] - 15.0) & (t < t[lo]) & np.isfinite(v)
+    if before.sum() < 3:
+        return None
+    pace = float(np.median(v[before]))
+    if pace < 1.5:
+        return None
+    seg = np.arange(lo, hi + 1)
+    still = still[seg]
+    first_still = None
+    k = 0
+    while k < seg.size:
+        if still[k]:
+            m = k
+            while m + 1 < seg.size and still[m + 1]:
+                m += 1
+            if t[seg[m]] - t[seg[k]] >= STANDSTILL_S:
+                first_still = k
+                break
+            k = m
+        k += 1
+    if first_still is None:
+        return None
+    half = 0.5 * pace
+    slow = np.flatnonzero(v[seg[:first_still + 1]] < half)
+    j = int(seg[slow[0]])
+    if j == 0 or not np.isfinite(v[j - 1]) or v[j - 1] <= half:
+        return float(t[j])
+    f = (v[j - 1] - half) / (v[j - 1] - v[j])
+    return float(t[j - 1] + f * (t[j] - t[j - 1]))
 
 
 def counted_finishes(fg: GateGeometry, t, x, y, start: float, race_dist: np.ndarray, race: RaceInfo) -> list[GateCrossing]:
