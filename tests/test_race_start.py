@@ -511,3 +511,21 @@ def test_stopping_just_past_the_finish_is_timed_at_the_pace_into_the_line(fmt):
     assert tm.finish_s == pytest.approx(t_fin, abs=1.2)
     if fmt == "gpx":
         assert any("stopped at the finish line" in w for w in tm.warnings)
+
+
+def test_a_finish_mark_a_few_metres_out_costs_race_pace_not_walking_pace():
+    """With a watch distance: 4 m/s to the line, then a walk at 1.2 m/s; by the finish the GPS has wandered
+    to 5 m behind the runner, so the finish mark is up to 5 m too far. Read off the watch at walking pace
+    that is 4 s; at race pace, 1.25 s (independent race simulator: finishers easing up, 2-4 s late)."""
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=400.0, gun_time=GUN, timing="chip",
+                    start=gate("start", 0.0), finish=gate("finish", 400.0))
+    t = np.arange(-40.0, 160.0, 1.0)
+    t_fin = 100.3
+    s = np.where(t <= 0.0, -1.0, np.minimum(4.0 * t - 1.0, 399.0))
+    s = np.where(t <= t_fin, s, 400.0 + 1.2 * (t - t_fin))
+    wander = -5.0 * np.clip((t - 40.0) / 40.0, 0.0, 1.0)
+    steps = np.concatenate(([0.0], np.diff(s)))
+    act = activity(t, s + wander, np.zeros_like(s), true_path_m=s - s[0], cadence=np.where(steps > 0.2, 170.0, 0.0))
+    tm = time_activity(act, race, backward(act), with_trace=False)
+    assert tm.status == "finished"
+    assert 0.0 < tm.finish_s - t_fin < 1.6

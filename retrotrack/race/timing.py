@@ -642,12 +642,13 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
                                                               z_stand, stand, start_pass, fg, counted, cp_passes, finished)
     if fit is not None:
         event_s = np.empty((len(events), grid.size))
+        finish_clock = held_to_pace(clock, counted[-1].t_s) if finished else clock
         for i, key in enumerate(event_keys):
             base, slope = fit.marks.get(key, (np.nan, 0.0))
             seen = obs_marks.get(key)
             if np.isfinite(base):
                 marks = base + slope * grid
-                tt = clock.time_at(marks)
+                tt = (finish_clock if events[i].finish else clock).time_at(marks)
                 # A fit that strays far from what the pass itself says speaks of noise, not of the runner.
                 ok = np.abs(marks - seen) <= MAX_MARK_SHIFT_M if seen is not None else np.abs(tt - gps_times[i]) <= 5.0
                 event_s[i] = np.where(ok, tt, clock.time_at(seen) if seen is not None else gps_times[i])
@@ -1386,6 +1387,35 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
     if fit is not None and rule is not None and fit.rule_mark is not None:
         fit.marks[("finish", race.finish_crossings)] = fit.rule_mark
     return fit, anchor_mark, keys, {key: m for key, _, m, *_ in obs_raw}
+
+
+def held_to_pace(clock: ProgressClock, t_line_s: float) -> ProgressClock:
+    """The watch clock with the runner's easing up after the finish replaced by their race pace carried on.
+
+    Runners ease to a walk (or a stop) just after the line, so a finish mark a
+    few metres too far (GPS error) would be reached seconds late on the watch:
+    at race pace it costs what it costs at race pace, either way (the watch's
+    counterpart of race_pace_root). Race pace is the watch's median speed over
+    the 30 s to 5 s before the GPS crossing at `t_line_s`; easing is the first
+    two records in a row, from EASE_LOOKBACK_S before it, slower than
+    EASE_FRACTION of it.
+    """
+    t, d = clock.t_s, clock.d_m
+    dt = np.diff(t)
+    step_v = np.divide(np.diff(d), dt, out=np.full(dt.size, np.nan), where=dt > 0)
+    before = (t[1:] >= t_line_s - 30.0) & (t[1:] <= t_line_s - 5.0) & np.isfinite(step_v)
+    if before.sum() < MIN_PACE_FIXES:
+        return clock
+    pace = float(np.median(step_v[before]))
+    if pace < MOVING_SPEED_MPS:
+        return clock
+    slow = step_v < EASE_FRACTION * pace
+    eased = np.flatnonzero((t[:-2] >= t_line_s - EASE_LOOKBACK_S) & slow[:-1] & slow[1:])
+    if eased.size == 0:
+        return clock
+    k = int(eased[0])
+    held = np.where(t > t[k], d[k] + pace * (t - t[k]), d)
+    return ProgressClock(t, held)
 
 
 def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
