@@ -297,6 +297,8 @@ def _steps_only(cadence) -> np.ndarray:
 def _unverified_reason(r) -> str:
     if not r.track:
         return "Direction not checked: no GPS track for this runner."
+    if r.direction_reason:
+        return f"Direction not checked: {r.direction_reason}."
     return "Direction not checked: the track has no cadence or heading to tell backward from forward."
 
 

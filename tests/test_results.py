@@ -99,3 +99,16 @@ def test_json_and_csv_documents():
     assert [r["bib"] for r in rows] == ["7", "8"]
     assert rows[0]["time"] == "6:52.3" and rows[0]["finish elapsed_s"] == "412.346"
     assert rows[1]["status"] == "dns" and rows[1]["time_s"] == ""
+
+
+def test_an_unverified_check_publishes_no_share_but_says_why():
+    # Gait alone called an honest sprinter's whole race forward: the guess is not a figure to publish.
+    why = "gait alone calls 100 % of the race forward, with no change of gait in the race to compare it with"
+    t = timing()
+    t.direction = DirectionCheck(0.0, "unverified", why)
+    r = build_result(entry(), RACE, t, None, None)
+    assert r.status == "finished" and r.direction_check == "unverified"
+    doc = results_to_dict(RaceResult(RACE, assign_places([r])))["results"][0]
+    assert doc["backward_fraction"] is None and doc["direction_reason"] == why
+    judged = results_to_dict(RaceResult(RACE, [build_result(entry(), RACE, timing(frac=0.97), None, None)]))
+    assert judged["results"][0]["backward_fraction"] == 0.97

@@ -83,7 +83,10 @@ class RunnerResult:
     place: int | None = None
     category_place: int | None = None
     backward_fraction: float | None = None
+    """Null unless the direction check could judge it (pass or fail)."""
     direction_check: str = "unverified"
+    direction_reason: str | None = None
+    """Why the check failed or could not judge (the detector's evidence in words)."""
     splits: list[SplitTime] = field(default_factory=list)
     review: str | None = None
     """Why officials should look at this result (e.g. faster than the world best), or None."""

@@ -89,8 +89,10 @@ def build_result(
     )
     check = timing.direction if timing is not None else None
     if check is not None:
-        r.backward_fraction = check.backward_fraction
+        # An unverified share is the detector's guess, not a figure to publish: null, with the reason why.
+        r.backward_fraction = check.backward_fraction if check.check != "unverified" else None
         r.direction_check = check.check
+        r.direction_reason = check.reason
     if timing is not None:
         r.start_s = timing.start_s
         r.splits = list(timing.splits)
@@ -209,6 +211,7 @@ def result_to_dict(r: RunnerResult) -> dict:
         "category_place": r.category_place,
         "backward_fraction": _r(r.backward_fraction, 4),
         "direction_check": r.direction_check,
+        "direction_reason": r.direction_reason,
         "splits": [
             {
                 "name": s.name,

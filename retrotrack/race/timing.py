@@ -340,8 +340,11 @@ def direction_check(
     known = good + bad
     frac = good / known if known > 0 else None
     if moving <= 0 or known < UNVERIFIED_BELOW * moving:
-        share = f"{100 * known / moving:.0f} %" if moving > 0 else "none"
-        return DirectionCheck(frac, "unverified", f"direction known for {share} of the moving time", known, moving)
+        if known <= 0:
+            why = "nothing in the track tells backward from forward (no cadence or heading, or too little of it)"
+        else:
+            why = f"the direction is known for only {100 * known / moving:.0f} % of the moving time"
+        return DirectionCheck(frac, "unverified", why, known, moving)
     if frac is not None and frac >= race.min_backward_fraction:
         return DirectionCheck(frac, "pass", None, known, moving)
     other_word = other.label
