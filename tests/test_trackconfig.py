@@ -53,6 +53,13 @@ def test_config_from_finish_and_bearing(tmp_path):
     assert race.start.bearing_deg == pytest.approx((172.0 + math.degrees(15.61 / 36.8)) % 360, abs=0.2)
 
 
+def test_a_gun_time_to_the_hundredth_is_kept(tmp_path):
+    p = tmp_path / "r.toml"
+    p.write_text(make_track_config("53.3051,-6.2182", 352.0, 400, gun_time="2026-06-14T10:00:03.47+01:00"))
+    assert 'gun_time = "2026-06-14T09:00:03.47Z"' in p.read_text()
+    assert load_race_config(p).race.gun_time.microsecond == 470000
+
+
 def test_bad_inputs():
     with pytest.raises(ConfigError, match="--finish"):
         make_track_config("53.3 north", 0.0, 400)

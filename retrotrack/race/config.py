@@ -99,6 +99,16 @@ def _string(value, path, where, keys) -> str:
     return value.strip()
 
 
+def gun_time_text(when: datetime) -> str:
+    """A gun time in UTC as ISO 8601, to the microsecond where it has a fraction of a second (a timing
+    system's gun is often to the hundredth)."""
+    utc = when.astimezone(timezone.utc)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if utc.microsecond:
+        text += f".{utc.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
 def parse_gun_time(value) -> datetime:
     """An ISO 8601 date-time with a time zone (Z or an offset), as a UTC-aware datetime."""
     if isinstance(value, datetime):
@@ -305,7 +315,7 @@ def race_to_toml(race: RaceInfo, entries_file: str = "entries.csv", comments: li
         f"name = {_toml_str(race.name)}",
         f'date = "{race.date}"',
         f"distance_m = {_num(race.distance_m)}",
-        f'gun_time = "{race.gun_time.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}"',
+        f'gun_time = "{gun_time_text(race.gun_time)}"',
         f'timing = "{race.timing}"',
         f'direction = "{race.direction}"',
         f"min_backward_fraction = {race.min_backward_fraction:g}",
