@@ -49,6 +49,10 @@ def main() -> None:
         write_atomic(HERE / f"{stem}.toml", track_config_toml(TRACK, d, gun_time=GUN, name=f"Riverside Retro {d} m",
                                                               entries_file=f"entries/{stem}.csv"))
         write_atomic(HERE / "entries" / f"{stem}.csv", entries_csv(d))
+    stem = "track_800m_lanes"
+    write_atomic(HERE / f"{stem}.toml", track_config_toml(TRACK, 800, gun_time=GUN, name="Riverside Retro 800 m (lanes)",
+                                                          entries_file=f"entries/{stem}.csv", lane_start=True))
+    write_atomic(HERE / "entries" / f"{stem}.csv", entries_csv(800))
     course = road_loop_course(53.3032, -6.2101, 5000.0, GUN, lap_m=1000.0, name="Riverside Retro Road 5 km")
     comments = [
         "5 km: five laps of a 1 km road loop; start and finish share one line, and the race ends at the fifth",

@@ -126,18 +126,21 @@ def race(config: Path, out_dir: Path, times_file: Path | None, jobs: int | None,
 @click.option("--bearing", type=float, required=True, help="Direction of travel along the home straight, degrees from true north.")
 @click.option("--distance", "distance_m", type=float, required=True, help="100, 200, 400, 800, 1500, 3000, 5000 or 10000.")
 @click.option("--lanes", type=click.IntRange(1, 10), default=8, show_default=True, help="Lanes on the track.")
+@click.option("--start", "start_kind", type=click.Choice(["usual", "lanes"]), default="usual", show_default=True,
+              help="lanes: the 800 m in lanes from a staggered start, gun-timed (usual: a waterfall line, chip-timed).")
 @click.option("--name", default=None, help="The race's name.")
 @click.option("--gun-time", default=None, help="The gun time, e.g. 2026-06-14T09:00:00Z.")
 @click.option("--entries", "entries_file", default="entries.csv", show_default=True, help="Entries file named in the config.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the config here (default: stdout).")
 @_fail_cleanly
-def track_config(finish: str, bearing: float, distance_m: float, lanes: int, name: str | None, gun_time: str | None,
-                 entries_file: str, out_file: Path | None) -> None:
+def track_config(finish: str, bearing: float, distance_m: float, lanes: int, start_kind: str, name: str | None,
+                 gun_time: str | None, entries_file: str, out_file: Path | None) -> None:
     """Write a race config for a standard distance on a standard 400 m track."""
     from retrotrack.atomic import write_atomic
     from retrotrack.race.trackconfig import make_track_config
 
-    text = make_track_config(finish, bearing, distance_m, lanes=lanes, name=name, gun_time=gun_time, entries_file=entries_file)
+    text = make_track_config(finish, bearing, distance_m, lanes=lanes, name=name, gun_time=gun_time,
+                             entries_file=entries_file, lane_start=start_kind == "lanes")
     if out_file is None:
         click.echo(text, nl=False)
     else:

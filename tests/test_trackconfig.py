@@ -53,6 +53,18 @@ def test_config_from_finish_and_bearing(tmp_path):
     assert race.start.bearing_deg == pytest.approx((172.0 + math.degrees(15.61 / 36.8)) % 360, abs=0.2)
 
 
+def test_an_800_m_in_lanes_is_gun_timed_without_a_start_line(tmp_path):
+    # Lane 8 of an 800 m in lanes stands 26.5 m ahead of lane 1: no waterfall line fits the field.
+    p = tmp_path / "r.toml"
+    p.write_text(make_track_config("53.3051,-6.2182", 352.0, 800, lane_start=True))
+    race = load_race_config(p).race
+    assert race.timing == "gun" and race.start is None and race.finish_crossings == 2 and race.lap_m == 400
+    assert "lane 8 26.52 m" in p.read_text()
+    assert start_plan(800).timing == "chip"
+    with pytest.raises(ConfigError, match="--start: only the 800 m"):
+        make_track_config("53.3051,-6.2182", 352.0, 1500, lane_start=True)
+
+
 def test_a_gun_time_to_the_hundredth_is_kept(tmp_path):
     p = tmp_path / "r.toml"
     p.write_text(make_track_config("53.3051,-6.2182", 352.0, 400, gun_time="2026-06-14T10:00:03.47+01:00"))

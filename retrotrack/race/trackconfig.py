@@ -141,11 +141,19 @@ class StartPlan:
     """Started on the straight's extension (the 100 m), not on the oval."""
 
 
-def start_plan(distance_m: float) -> StartPlan:
-    """The usual start for a standard track distance."""
+LANE_START_DISTANCES_M = (800,)
+"""Distances that may also start in lanes (the 800 m: in lanes round the first bend) instead of a waterfall."""
+
+
+def start_plan(distance_m: float, *, lane_start: bool = False) -> StartPlan:
+    """The usual start for a standard track distance; with `lane_start`, the 800 m in lanes from a
+    staggered start (gun timing: runners in the outer lanes stand up to 27 m past a waterfall line)."""
     d = int(round(distance_m))
     if d not in STANDARD_DISTANCES_M or abs(distance_m - d) > 1e-6:
         raise ValueError(f"{distance_m:g} m is not a standard track distance ({', '.join(map(str, STANDARD_DISTANCES_M))})")
+    if lane_start and d not in LANE_START_DISTANCES_M:
+        raise ValueError(f"only the {' and '.join(f'{x} m' for x in LANE_START_DISTANCES_M)} can start in lanes "
+                         f"(the {d} m starts {'in lanes anyway' if d <= 400 else 'from a waterfall line'})")
     if d == 100:
         return StartPlan(d, "gun", True, False, 100.0, 1, straight=True)
     if d in (200, 400):
@@ -153,6 +161,8 @@ def start_plan(distance_m: float) -> StartPlan:
     before = float(d % 400)
     # One counted crossing at the end of the part lap, then one per full lap.
     crossings = d // 400 + (1 if before else 0)
+    if lane_start:
+        return StartPlan(d, "gun", True, False, before, crossings)
     return StartPlan(d, "chip", False, True, before, crossings)
 
 
@@ -163,9 +173,10 @@ def track_race_info(
     gun_time: datetime,
     name: str | None = None,
     direction: str = "backward",
+    lane_start: bool = False,
 ) -> RaceInfo:
     """The race config for a standard distance on `track`: gates, timing and finish crossings."""
-    plan = start_plan(distance_m)
+    plan = start_plan(distance_m, lane_start=lane_start)
     fin_lat, fin_lon = track.gate_across(0.0, 0.0, track.bearing_deg)
     finish = Gate("finish", fin_lat, fin_lon, track.bearing_deg % 360.0, TRACK_GATE_WIDTH_M)
     start = None
@@ -192,9 +203,9 @@ def track_race_info(
     )
 
 
-def track_comments(track: StandardTrack, distance_m: float) -> list[str]:
+def track_comments(track: StandardTrack, distance_m: float, *, lane_start: bool = False) -> list[str]:
     """Comment lines saying how the distance is started, for the top of its config."""
-    plan = start_plan(distance_m)
+    plan = start_plan(distance_m, lane_start=lane_start)
     lines = [
         f"{plan.distance_m} m on a standard 400 m track (finish line at the kerb {track.finish_lat_deg:.6f}, "
         f"{track.finish_lon_deg:.6f}; home straight bearing {track.bearing_deg:.1f}; {track.lanes} lanes).",
@@ -208,7 +219,8 @@ def track_comments(track: StandardTrack, distance_m: float) -> list[str]:
             f"lane {k} {(lane_length_m(k) - 400.0) if plan.distance_m == 400 else math.pi * (lane_radius_m(k) - lane_radius_m(1)):.2f} m"
             for k in range(2, track.lanes + 1)
         )
-        lines.append(f"Starts ahead of lane 1 along the running line: {stagger}.")
+        lines.append(f"Starts ahead of lane 1 along the running line: {stagger}"
+                     + (" (one bend's stagger; the break line after it adds a little)." if plan.distance_m > 400 else "."))
     else:
         where = "on the finish line" if plan.before_finish_m == 0 else f"{plan.before_finish_m:g} m before the finish along lane 1"
         lines.append(
@@ -226,13 +238,14 @@ def track_config_toml(
     gun_time: datetime | None = None,
     entries_file: str = "entries.csv",
     direction: str = "backward",
+    lane_start: bool = False,
 ) -> str:
     """A race config (INTERFACE.md's TOML) for a standard distance on `track`."""
     from retrotrack.race.config import race_to_toml
 
     gun_time = gun_time or datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
-    race = track_race_info(track, distance_m, gun_time=gun_time, name=name, direction=direction)
-    return race_to_toml(race, entries_file, comments=track_comments(track, distance_m))
+    race = track_race_info(track, distance_m, gun_time=gun_time, name=name, direction=direction, lane_start=lane_start)
+    return race_to_toml(race, entries_file, comments=track_comments(track, distance_m, lane_start=lane_start))
 
 
 def make_track_config(
@@ -244,10 +257,11 @@ def make_track_config(
     name: str | None = None,
     gun_time: str | None = None,
     entries_file: str = "entries.csv",
+    lane_start: bool = False,
 ) -> str:
     """`retrotrack track-config`: a config from the finish kerb point "LAT,LON" and the home straight's bearing.
 
-    Raises ConfigError (naming the option) for a bad point, bearing, distance or gun time.
+    Raises ConfigError (naming the option) for a bad point, bearing, distance, start or gun time.
     """
     from retrotrack.errors import ConfigError
     from retrotrack.race.config import parse_gun_time
@@ -265,6 +279,10 @@ def make_track_config(
         plan = start_plan(distance_m)
     except ValueError as exc:
         raise ConfigError("--distance", str(exc)) from None
+    try:
+        start_plan(distance_m, lane_start=lane_start)
+    except ValueError as exc:
+        raise ConfigError("--start", str(exc)) from None
     when = None
     if gun_time:
         try:
@@ -272,4 +290,5 @@ def make_track_config(
         except ValueError as exc:
             raise ConfigError("--gun-time", str(exc)) from None
     track = StandardTrack(lat, lon, bearing_deg % 360.0, lanes)
-    return track_config_toml(track, plan.distance_m, name=name, gun_time=when, entries_file=entries_file)
+    return track_config_toml(track, plan.distance_m, name=name, gun_time=when, entries_file=entries_file,
+                             lane_start=lane_start)
