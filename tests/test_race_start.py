@@ -41,6 +41,7 @@ from retrotrack.race.timing import (
     race_pace_crossing,
     smoothed_distance_m,
     sprint_start_times,
+    standstill_at_line,
     time_activity,
 )
 
@@ -529,3 +530,14 @@ def test_a_finish_mark_a_few_metres_out_costs_race_pace_not_walking_pace():
     tm = time_activity(act, race, backward(act), with_trace=False)
     assert tm.status == "finished"
     assert 0.0 < tm.finish_s - t_fin < 1.6
+
+
+def test_a_standstill_the_steps_show_before_the_speed_drops_is_found():
+    # The watch counts no steps from the second the runner stops 3 m past the line, while the speed
+    # over a few seconds still carries the run-in: the stop is when the steps stopped (this once
+    # raised an IndexError and lost the runner's result).
+    fg = GateGeometry.from_gate(gate("finish", 0.0), PROJ)
+    t = np.arange(0.0, 70.0, 1.0)
+    a = np.where(t <= 40.0, 4.0 * (t - 40.0), 3.0)
+    cr = find_crossings(fg, t, a, np.zeros_like(a))[0]
+    assert standstill_at_line(fg, t, a, np.zeros_like(a), cr, t >= 40.0) == pytest.approx(40.0, abs=0.5)

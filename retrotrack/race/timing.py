@@ -919,9 +919,10 @@ def standstill_at_line(geom: GateGeometry, t, x, y, cr: GateCrossing, still: np.
     if first_still is None:
         return None
     half = 0.5 * pace
-    slow = np.flatnonzero(v[seg[:first_still + 1]] < half)
+    # Slowed through half pace, or already standing (steps stop before a speed over a few seconds drops).
+    slow = np.flatnonzero((v[seg[:first_still + 1]] < half) | still[:first_still + 1])
     j = int(seg[slow[0]])
-    if j == 0 or not np.isfinite(v[j - 1]) or v[j - 1] <= half:
+    if j == 0 or not np.isfinite(v[j - 1]) or v[j - 1] <= half or not v[j] < half:
         return float(t[j])
     f = (v[j - 1] - half) / (v[j - 1] - v[j])
     return float(t[j - 1] + f * (t[j] - t[j - 1]))
