@@ -85,10 +85,11 @@ FINISH_REACH_S = 8.0
 """A track that stops this close before the finish line (and this soon before reaching it at its pace)
 was stopped at the line: GPS error of a few metres, and a second or so to press the button. The same
 for a track that begins this close past the start line."""
-STOP_REACH_M = 10.0
+STOP_REACH_M = FINISH_REACH_M
 STANDSTILL_S = 3.0
 """A runner whose GPS has them come to a standstill (for this long) this close to the finish line, either
-side of it, after reaching it at race pace, stopped just past it (see standstill_at_line)."""
+side of it, after reaching it at race pace, stopped just past it (see standstill_at_line): the same reach
+as for a watch stopped at the line, and the result says so."""
 TRACK_END_FIT_S = 8.0
 """Where a track ends at a line, its distance past the line is fitted over this long of its fixes."""
 PAST_LINE_M = 10.0
@@ -602,10 +603,12 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         stop_s = standstill_at_line(fg, t, x, y, counted[-1], _still(t, x, y, go_speed, cad, device_speed))
     if stop_s is not None and stop_s < counted[-1].t_s - STANDSTILL_S:
         walked = counted[-1].t_s - stop_s
-        counted[-1] = replace(counted[-1], t_s=stop_s, t_interp_s=stop_s,
-                              index=int(np.searchsorted(t, stop_s, side="right")) - 1)
-        warnings.append(f"stopped at the finish line, where the GPS put them across it {fmt_clock(walked)} later, "
-                        "walking: timed at their pace into the line")
+        at = int(np.searchsorted(t, stop_s, side="right")) - 1
+        counted[-1] = replace(counted[-1], t_s=stop_s, t_interp_s=stop_s, index=at)
+        short = float(np.median(fg.along(x[at:at + 5], y[at:at + 5])))
+        where = f" {-short:.0f} m short of it" if short < -NEAR_MISS_M else ""
+        warnings.append(f"stopped at the finish line, where the GPS had them{where} and put them across it "
+                        f"{fmt_clock(walked)} later, walking: timed at their pace into the line")
     end = counted[-1].t_s if finished else float(t[-1])
     cp_passes = []
     for cp in race.checkpoints:
