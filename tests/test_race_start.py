@@ -13,6 +13,7 @@ import pytest
 from retrotrack.direction import DirectionTrack
 from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity, Direction, empty_channels
+from retrotrack.race import progress
 from retrotrack.race.gates import GateGeometry, find_crossings
 from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.progress import (
@@ -207,6 +208,28 @@ def test_fit_of_many_passes_beats_the_last_pass_alone():
         errs_fit.append(abs(fit.marks[("f", 12)][0] - true[12]))
         errs_raw.append(abs(e[12]))
     assert np.median(errs_fit) < 0.7 * np.median(errs_raw)
+
+
+def test_a_watch_distance_that_drifts_lap_by_lap_is_learnt_from_the_passes(monkeypatch):
+    # 13 passes of one line, each mark off by 2 m of GPS error; the watch's distance drifts from the
+    # course as a random walk (integrated from a noisy speed, or a foot pod): 5.7 m a lap here. Held to
+    # the usual metre or so a lap, the fit pulls the last pass towards a single lap length.
+    def median_error(walk_m2_per_m):
+        rng = np.random.default_rng(4)
+        errs = []
+        for _ in range(200):
+            course = 100.0 + 405.0 * np.arange(13)
+            seen = course + np.concatenate(([0.0], np.cumsum(rng.normal(0.0, np.sqrt(walk_m2_per_m * 405.0), 12))))
+            e = rng.normal(0.0, 2.0, 13)
+            obs = [MarkObs(0, k, 100.0 * k, float(seen[k] + e[k]), 1.0, 0.0, float(course[k] - 100.0), ("f", k))
+                   for k in range(13)]
+            errs.append(abs(fit_marks(obs, sd_m=2.0, corr_s=2.0).marks[("f", 12)][0] - seen[12]))
+        return float(np.median(errs))
+
+    drifting, steady = median_error(0.08), median_error(0.0)
+    monkeypatch.setattr(progress, "PATH_WALK_GRID", (progress.PATH_WALK_M2_PER_M,))
+    assert drifting < 0.75 * median_error(0.08)
+    assert steady == pytest.approx(median_error(0.0), rel=0.02)  # a steady watch is not taken to drift
 
 
 def test_the_gps_error_is_learnt_as_jitter_or_as_a_slow_wander():

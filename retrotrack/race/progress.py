@@ -82,6 +82,11 @@ MARK_JITTER_M = 0.7
 PATH_WALK_M2_PER_M = 0.005
 """How fast the watch distance and the course drift apart, as a random walk (variance per metre run):
 the runner's line wanders by a metre or two a lap, more on a course with many corners."""
+PATH_WALK_GRID = (PATH_WALK_M2_PER_M, 0.02, 0.08, 0.3)
+"""Random walks tried where the passes say more: a distance integrated from a noisy speed drifts by a
+few metres a lap, a foot pod by more."""
+WALK_EVIDENCE = 4.0
+"""Log-likelihood by which a faster walk must beat PATH_WALK_M2_PER_M to be believed."""
 DEPTH_GRID_M = np.concatenate((np.arange(0.0, 3.0, 0.1), np.arange(3.0, 45.01, 0.5)))
 """Depths behind the start line the start is integrated over."""
 
@@ -303,7 +308,8 @@ class MarkFit:
     """Log-likelihood of each depth in DEPTH_GRID_M from the marks (None without a start anchor)."""
 
 
-def _covariance(obs: list[MarkObs], sd_m: float, corr_s: float) -> np.ndarray:
+def _covariance(obs: list[MarkObs], sd_m: float, corr_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """The marks' covariance apart from the watch's drift, and the drift's shape (times the walk rate)."""
     t = np.array([o.t_s for o in obs])
     u = np.array([[o.ux, o.uy] for o in obs])
     c = np.array([o.run_m for o in obs])
@@ -314,9 +320,35 @@ def _covariance(obs: list[MarkObs], sd_m: float, corr_s: float) -> np.ndarray:
         if o.fix_t_s is not None and o.fix_t_s.size > 1:
             ft = o.fix_t_s
             cov[i, i] = sd_m**2 * float(np.mean(np.exp(-np.abs(ft[:, None] - ft[None, :]) / corr_s)))
-    cov += PATH_WALK_M2_PER_M * np.minimum(c[:, None], c[None, :])
     cov[np.diag_indices_from(cov)] += MARK_JITTER_M**2
-    return cov
+    return cov, np.minimum(c[:, None], c[None, :])
+
+
+def _walk_rate(A: np.ndarray, bvec: np.ndarray, y: np.ndarray, cov: np.ndarray, walk: np.ndarray) -> float:
+    """How fast this watch's distance drifts from the course (see PATH_WALK_GRID): restricted maximum
+    likelihood of the marks, the line offsets, lap length and depth unknown."""
+    X = np.column_stack((A, bvec)) if np.any(bvec) else A
+    X = X[:, np.linalg.norm(X, axis=0) > 0]
+    if y.size - X.shape[1] < 3:
+        return PATH_WALK_M2_PER_M
+    scores = []
+    for rate in PATH_WALK_GRID:
+        V = cov + rate * walk
+        try:
+            L = np.linalg.cholesky(V)
+        except np.linalg.LinAlgError:
+            return PATH_WALK_M2_PER_M
+        wx = np.linalg.solve(L, X)
+        wy = np.linalg.solve(L, y)
+        info = wx.T @ wx
+        sign, logdet_info = np.linalg.slogdet(info)
+        if sign <= 0:
+            return PATH_WALK_M2_PER_M
+        coef = np.linalg.solve(info, wx.T @ wy)
+        r = wy - wx @ coef
+        scores.append(-0.5 * (2.0 * np.sum(np.log(np.diag(L))) + logdet_info + r @ r))
+    best = int(np.argmax(scores))
+    return PATH_WALK_GRID[best] if scores[best] - scores[0] >= WALK_EVIDENCE else PATH_WALK_M2_PER_M
 
 
 def gps_error_model(obs: list[MarkObs]) -> tuple[float, float] | None:
@@ -411,7 +443,7 @@ def fit_marks(obs: list[MarkObs], anchor: StartAnchor | None = None, rule: Dista
         rows.append(r)
         bs.append(b)
         ys.append(o.mark_m - c)
-    cov = _covariance(obs, sd_m, corr_s) if obs else np.zeros((0, 0))
+    cov, walk = _covariance(obs, sd_m, corr_s) if obs else (np.zeros((0, 0)), np.zeros((0, 0)))
     use_rule = rule is not None and anchor is not None and (with_lap or rule.lap == 0)
     if use_rule:
         r, b, c = design(rule.line, rule.lap)
@@ -419,15 +451,15 @@ def fit_marks(obs: list[MarkObs], anchor: StartAnchor | None = None, rule: Dista
         rows.append(r)
         bs.append(b - 1.0)
         ys.append(rule.distance_m + anchor.mark_m - c)
-        big = np.zeros((cov.shape[0] + 1, cov.shape[0] + 1))
-        big[:-1, :-1] = cov
-        big[-1, -1] = rule.sd_m**2
-        cov = big
+        cov = np.pad(cov, (0, 1))
+        cov[-1, -1] = rule.sd_m**2
+        walk = np.pad(walk, (0, 1))
     m = len(ys)
     A = np.array(rows, dtype=float).reshape(m, n_par)
     bvec = np.array(bs, dtype=float)
     y = np.array(ys, dtype=float)
     if m:
+        cov = cov + _walk_rate(A, bvec, y, cov, walk) * walk
         try:
             W = np.linalg.inv(cov)
         except np.linalg.LinAlgError:
