@@ -4,7 +4,9 @@
     .venv/bin/python benchmarks/bench_race.py [--quick] [--jobs N]
 
 Simulates races with retrotrack.simulate.race (1 Hz fixes, 2-5 m correlated GPS
-error with 20-120 s correlation time, warm-ups and cool-downs, cheats, DNFs,
+error with 20-120 s correlation time, warm-ups and cool-downs, finishers who
+stop dead past the line, a front row partly over the start line, a watch
+distance integrated from a Doppler speed whose error persists, cheats, DNFs,
 DNSs, damaged files), writes them as FIT and GPX files with an entries CSV and
 a config, runs `run_race` + `write_race_outputs` on each, and prints:
 

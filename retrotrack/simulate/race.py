@@ -5,9 +5,12 @@ a few metres of drift) by a progress coordinate q in metres; the race starts
 where q passes the start line and finishes where it passes the finish line, so
 the true crossing times are exact. Around the race there is a warm-up (jogging
 forward along the course, across the lines, before the gun) and a cool-down
-(walking or jogging on past the finish). Fixes are taken once a second with the
-correlated GPS error a watch has (retrotrack.simulate.gps), plus cadence, speed,
-distance, heart rate and, on some watches, the way the device faces.
+(easing to a walk past the finish, or stopping dead just past it). A few of a
+chip-timed front row stand on or just over the start line. Fixes are taken once
+a second with the correlated GPS error a watch has (retrotrack.simulate.gps),
+plus cadence, a Doppler speed whose error persists for a few seconds (so the
+distance integrated from it drifts), heart rate and, on some watches, the way
+the device faces.
 
 Runner kinds: "finish", "cheat" (runs forward for part of the race), "dnf",
 "dns_track" (warm-up only), "dns" (no track, no time), "error" (file cut off
@@ -34,9 +37,16 @@ from retrotrack.race.trackconfig import (
     start_plan,
 )
 from retrotrack.simulate.gait import Gait, make_runner
-from retrotrack.simulate.gps import correlated_gps_error
+from retrotrack.simulate.gps import correlated_gps_error, gauss_markov
 
 FINE_DT_S = 0.05
+STOP_DEAD_SHARE = 0.15
+"""Finishers who stop dead a few metres past the line instead of easing to a walk."""
+OVER_THE_LINE_SHARE = 0.1
+"""Front-row runners of a chip start standing on or just over the line at the gun."""
+DEVICE_SPEED_SD_MPS = 0.1
+DEVICE_SPEED_TAU_S = 3.0
+"""The watch's Doppler speed error: a Gauss-Markov process (a receiver's velocity filter)."""
 
 # Gait codes of the fine simulation.
 STAND, WALK, JOG, BACK, FWD = 0, 1, 2, 3, 4
@@ -404,6 +414,8 @@ def simulate_runner(
         path = course.paths[0]
         row = index // 6
         depth = 0.4 + 0.9 * row + rng.uniform(0.0, 0.4)
+        if row == 0 and rng.random() < OVER_THE_LINE_SHARE:
+            depth = -rng.uniform(0.1, 1.0)  # the outer end of a curved waterfall line, or a toe over it
         react = rng.uniform(0.2, 0.6) + 0.25 * row
         lateral = rng.uniform(-3.0, 3.0) if course.lateral_sd_m > 1 else rng.uniform(-0.2, 1.6)
         accel = rng.uniform(1.5, 2.8)
@@ -455,6 +467,11 @@ def simulate_runner(
         pieces.ramp(float(v_base), 0.0, 3.0, WALK)
         pieces.move(float(rng.uniform(60.0, 150.0)), 0.0, STAND)
         pieces.move(40.0, -1.2, WALK)  # walks back off the course
+    elif rng.random() < STOP_DEAD_SHARE:
+        # Stops dead a few metres past the line, stands, then walks off.
+        pieces.ramp(float(v_base), 0.0, float(rng.uniform(1.0, 2.0)), BACK)
+        pieces.move(float(rng.uniform(10.0, 30.0)), 0.0, STAND)
+        pieces.move(float(rng.uniform(15.0, 40.0)), 1.2, WALK)
     else:
         pieces.ramp(float(v_base), 1.2, 4.0, BACK)
         pieces.move(float(rng.uniform(15.0, 40.0)), 1.2, WALK)
@@ -463,6 +480,7 @@ def simulate_runner(
             pieces.move(float(rng.uniform(100.0, 200.0)), float(rng.uniform(2.0, 2.8)), JOG)
             pieces.move(10.0, 0.0, STAND)
     t, q, g = pieces.arrays()
+    runner.truth.set_off_s = float(gun + react)
     _truth_times(runner, course, t, q, g, q_start, q_finish, kind)
     runner.truth.depth_m, runner.truth.set_off_s = float(depth), float(gun + react)
     if kind == "hand" and runner.truth.time_s is not None:
@@ -483,6 +501,9 @@ def _truth_times(runner: SimRunner, course: SimCourse, t, q, g, q_start, q_finis
     race = course.race
     if race.timing == "gun":
         start = 0.0
+    elif float(np.interp(0.0, t, q)) >= q_start:
+        # Over the line at the gun: they start when they move (INTERFACE.md's chip timing).
+        start = runner.truth.set_off_s
     else:
         i = int(np.flatnonzero((q >= q_start) & (t >= 0.0))[0])
         start = float(np.interp(q_start, q[i - 1:i + 1], t[i - 1:i + 1]))
@@ -558,7 +579,10 @@ def _sample(runner: SimRunner, course: SimCourse, path: CoursePath, t, q, g, lat
     else:
         v_now = walked = np.zeros(n)
     moving = v_now > 0.05
-    noise = np.where(moving, rng.normal(0.0, 0.08, n), 0.0)
+    # The receiver's velocity filter makes its speed error persist for a few seconds: the distance
+    # integrated from it drifts from the line run by a metre or three a lap.
+    noise = np.where(moving, gauss_markov(n, np.diff(ts) if n > 1 else 1.0, DEVICE_SPEED_SD_MPS,
+                                          DEVICE_SPEED_TAU_S, rng), 0.0)
     dev_speed = np.where(moving, np.maximum(v_now + noise, 0.0), 0.0)
     dist = walked - walked[0] + np.concatenate(([0.0], np.cumsum(0.5 * (noise[1:] + noise[:-1]) * np.diff(ts))))
     hr = np.clip(95.0 + 22.0 * speed + 5.0 * _smooth_noise(n, 20, rng), 60, 200)
