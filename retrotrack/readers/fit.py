@@ -1,4 +1,5 @@
-"""The FIT reader (Garmin's binary format), decoding with fitdecode.
+"""The FIT reader (Garmin's binary format), decoding with fitdecode (the records of
+plain files by a faster path that gives the same values: readers/fit_records.py).
 
 Reads records, laps, sessions and timer events from single, chained and
 summary-first files; device-relative timestamps (no GPS fix) are anchored to
@@ -21,6 +22,7 @@ from retrotrack.errors import ReadError
 from retrotrack.hookspecs import hookimpl
 from retrotrack.model import Activity
 from retrotrack.readers.common import RawActivity, RawLap, RawSession, activity_sport, finish_activity, on_foot_mask
+from retrotrack.readers.fit_records import decode_records
 
 FIT_EPOCH_S = 631065600
 """1989-12-31T00:00:00Z as Unix seconds."""
@@ -110,6 +112,15 @@ class _DevHeading:
         self.factor = 180.0 / np.pi if units and str(units).lower().startswith("rad") else 1.0
 
 
+def _is_heading(name: str) -> bool:
+    """A developer field named for the way the watch faces (not the direction of travel, not a rate)."""
+    return bool(HEADING_NAME.search(name)) and not NOT_FACING.search(name)
+
+
+def _heading_of(name: str, scale, offset, units) -> _DevHeading | None:
+    return _DevHeading(scale, offset, units) if _is_heading(name) else None
+
+
 def _collect(out: _Decoded, num: int, frame: FitDataMessage, descriptions: dict) -> bool:
     """Keep what we need from a message other than a record; True if it describes a developer field."""
     if num == MESG_EVENT:
@@ -146,7 +157,34 @@ def _collect(out: _Decoded, num: int, frame: FitDataMessage, descriptions: dict)
 
 
 def _decode(data: bytes) -> _Decoded:
-    """Walk every frame once; records go straight into rows of raw values (the hot loop)."""
+    """Records by the fast path where the file is plain (see fit_records), the rest by fitdecode."""
+    fast = decode_records(data, N_COLS, C_HEADING, _heading_of)
+    if fast is not None:
+        rows, others = fast
+        out = _decode_frames(others)
+        if out.damage is None and not out.problems and not out.rows:
+            out.rows = rows
+            out.problems = _crc_problems(data) + out.problems
+            return out
+    return _decode_frames(data)
+
+
+def _crc_problems(data: bytes) -> list[str]:
+    """The header and file CRC checks of a single FIT file (the fitdecode path makes them as it reads)."""
+    problems = []
+    header_size = data[0]
+    if header_size >= 14:
+        stored = int.from_bytes(data[12:14], "little")
+        if stored and crc16(data[:12]) != stored:
+            problems.append("a FIT header's CRC does not match (the file may be damaged)")
+    stored = int.from_bytes(data[-2:], "little")
+    if stored and crc16(memoryview(data)[:-2]) != stored:
+        problems.append("the file's CRC does not match: some data may be corrupt")
+    return problems
+
+
+def _decode_frames(data: bytes) -> _Decoded:
+    """Walk every frame once with fitdecode; records go straight into rows of raw values (the hot loop)."""
     out = _Decoded()
     rows = out.rows
     columns: dict[object, int] = {}
@@ -162,8 +200,7 @@ def _decode(data: bytes) -> _Decoded:
         if f is None:
             return -1
         if f.__class__ is DevField:
-            label = f.name or ""
-            if HEADING_NAME.search(label) and not NOT_FACING.search(label):
+            if _is_heading(f.name or ""):
                 desc = descriptions.get((f.dev_data_index, f.def_num), {})
                 headings[f] = _DevHeading(desc.get("scale"), desc.get("offset"), desc.get("units") or f.units)
                 return C_HEADING
