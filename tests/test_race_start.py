@@ -34,6 +34,9 @@ from retrotrack.race.run import settle_starts
 from retrotrack.simulate.gps import gauss_markov
 from retrotrack.race.timing import (
     LONG_PACE_WINDOW_S,
+    departure_s,
+    displacement_speed_mps,
+    motion_onset_s,
     PACE_WINDOW_S,
     TRACE_POINTS,
     counted_finishes,
@@ -564,3 +567,21 @@ def test_a_standstill_the_steps_show_before_the_speed_drops_is_found():
     a = np.where(t <= 40.0, 4.0 * (t - 40.0), 3.0)
     cr = find_crossings(fg, t, a, np.zeros_like(a))[0]
     assert standstill_at_line(fg, t, a, np.zeros_like(a), cr, t >= 40.0) == pytest.approx(40.0, abs=0.5)
+
+
+def test_setting_off_deep_in_a_field_is_found_from_positions_alone_through_jitter():
+    # GPX without steps: standing 15 m back, setting off 4-8 s after the gun as the field clears; GPS
+    # error of 3.5 m that changes every few seconds, so the speed over a few seconds already reads
+    # a metre a second while they stand, and the first "moving" came seconds early.
+    rng = np.random.default_rng(12)
+    coarse, found = [], []
+    for _ in range(40):
+        react = rng.uniform(4.0, 8.0)
+        t, s, _ = sprint_from(15.0, accel=rng.uniform(1.5, 3.0), v_max=rng.uniform(3.0, 4.0), react_s=react, t0=-60.0)
+        x = s + gauss_markov(t.size, 1.0, 3.5, 3.0, rng)
+        y = gauss_markov(t.size, 1.0, 3.5, 3.0, rng)
+        first = motion_onset_s(t, displacement_speed_mps(t, x, y), np.full(t.size, np.nan), 0.0, reliable_speed=False)
+        coarse.append(abs(first - react))
+        found.append(abs(departure_s(t, x, y, first) - react))
+    assert np.median(found) < 1.5 and np.median(found) < 0.3 * np.median(coarse)
+    assert np.percentile(found, 90) < 0.5 * np.percentile(coarse, 90)

@@ -112,6 +112,9 @@ START_FIT_REACH_M = 40.0
 """Without a watch distance, the start is fitted over this long standing and this long (and far) running."""
 ONSET_SHIFT_S = tuple(np.round(np.arange(-1.0, 1.01, 0.1), 1))
 """Setting-off moments tried around the detected onset."""
+DEPARTURE_SHIFT_S = tuple(np.round(np.arange(-3.0, 1.01, 0.1), 1))
+"""...and around one found from positions alone (departure_s), which jitter and a slow first stride can
+put a second or two late."""
 
 
 def _furusawa(tau_s: float):
@@ -518,6 +521,9 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     go_speed = speed if device_speed else displacement_speed_mps(t, x, y)
     cad = fill_short_gaps(t, cad)
     onset = motion_onset_s(t, go_speed, cad, 0.0, reliable_speed=device_speed)
+    shifts = ONSET_SHIFT_S
+    if onset is not None and not device_speed and not np.isfinite(cad[(t >= onset - STAND_S) & (t <= onset + 30.0)]).any():
+        onset, shifts = departure_s(t, x, y, onset), DEPARTURE_SHIFT_S
     stand = standing_fixes(t, x, y, go_speed, cad, onset, reliable_speed=device_speed)
 
     # The start.
@@ -671,7 +677,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         if clock is not None:
             start_s = clock.time_at(anchor_mark + grid)
         else:
-            start_s = sprint_start_times(sg, t, x, y, stand, onset)
+            start_s = sprint_start_times(sg, t, x, y, stand, onset, shifts)
             if start_s is None:
                 start_s = _gps_progress_times(sg, t, x, y, stand, onset, z_stand)
         start_s = np.maximum(start_s, max(onset, 0.0))
@@ -1006,6 +1012,63 @@ def standing_fixes(t, x, y, speed, cad, onset: float | None, *, reliable_speed: 
     return np.array(out[::-1])
 
 
+DEPARTURE_LOOK_S = (-1.0, 20.0)
+"""Positions alone: setting off is looked for this long either side of where the speed first says so."""
+
+
+def departure_s(t, x, y, coarse_s: float) -> float:
+    """Positions alone: when the runner left where they stood, near `coarse_s` (the first sustained speed).
+
+    With a few metres of GPS error that changes from fix to fix, the speed over
+    a few seconds reads a metre a second around a runner standing deep in a
+    field, so the first "moving" can come seconds before they set off. Their
+    progress from where they stood is flat (jitter) and then grows as a sprint
+    start does (SPRINT_SHAPES): every candidate moment (DEPARTURE_LOOK_S around
+    `coarse_s`) and shape is fitted, and the best at a running speed wins.
+    Progress is first the distance from where they stood, which jitter keeps
+    a few metres off zero (so it finds them late), then the distance along the
+    way they went, which jitter leaves centred. Never before the gun.
+    """
+    ok = np.isfinite(x) & np.isfinite(y)
+    before = ok & (t >= coarse_s - STAND_S) & (t < coarse_s)
+    if before.sum() < MIN_STAND_FIXES:
+        return coarse_s
+    cx, cy = float(np.mean(x[before])), float(np.mean(y[before]))
+    when = _rise_onset(t, np.hypot(x - cx, y - cy), ok, coarse_s)
+    if when is None:
+        return coarse_s
+    soon = ok & (t >= when + 5.0) & (t <= when + 10.0)
+    ux, uy = (float(np.mean(x[soon])) - cx, float(np.mean(y[soon])) - cy) if soon.any() else (0.0, 0.0)
+    norm = float(np.hypot(ux, uy))
+    if norm >= 5.0:
+        when = _rise_onset(t, ((x - cx) * ux + (y - cy) * uy) / norm, ok, coarse_s) or when
+    return max(when, 0.0)
+
+
+def _rise_onset(t, progress, ok, coarse_s: float) -> float | None:
+    """When `progress` stops being flat and rises as a sprint start does (the best fit of SPRINT_SHAPES
+    at a running speed, over DEPARTURE_LOOK_S around `coarse_s`); None when too few fixes say."""
+    use = ok & (t >= coarse_s - 15.0) & (t <= coarse_s + DEPARTURE_LOOK_S[1] + 10.0) & (np.abs(progress) <= 80.0)
+    if use.sum() < 2 * MIN_PACE_FIXES:
+        return None
+    tt, pc = t[use], progress[use] - float(np.mean(progress[use]))
+    onsets = np.arange(coarse_s + DEPARTURE_LOOK_S[0], coarse_s + DEPARTURE_LOOK_S[1] + 1e-9, 0.25)
+    u = np.maximum(tt[None, :] - onsets[:, None], 0.0)
+    best, best_rss = None, np.inf
+    for shape in SPRINT_SHAPES:
+        # progress = a + v * shape(u), by least squares for every onset at once.
+        g = shape(u)
+        gc = g - g.mean(axis=1, keepdims=True)
+        var = np.einsum("ij,ij->i", gc, gc)
+        v = np.divide(gc @ pc, var, out=np.zeros_like(var), where=var > 1e-9)
+        resid = pc[None, :] - v[:, None] * gc
+        rss = np.where(v >= MOVING_SPEED_MPS, np.einsum("ij,ij->i", resid, resid), np.inf)
+        i = int(np.argmin(rss))
+        if rss[i] < best_rss:
+            best, best_rss = float(onsets[i]), float(rss[i])
+    return best
+
+
 def _quiet_fixes(t, x, y, onset: float) -> np.ndarray | None:
     """Positions alone: the fixes before setting off whose straight-line trend is slower than walking.
 
@@ -1073,7 +1136,8 @@ def displacement_speed_mps(t, x, y, half_window_s: float = 3.0) -> np.ndarray:
     return np.hypot(xi[hi] - xi[lo], yi[hi] - yi[lo]) / span
 
 
-def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: float) -> np.ndarray | None:
+def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: float,
+                       shifts: tuple[float, ...] = ONSET_SHIFT_S) -> np.ndarray | None:
     """Without a watch distance: for each depth behind the line, when the runner got there from standing.
 
     The fixes from standing through the first seconds of running are fitted as
@@ -1105,7 +1169,7 @@ def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: fl
     aa = a[use]
     u_grid = np.linspace(0.0, 60.0, 1201)
     rss, times = [], []
-    for shift in ONSET_SHIFT_S:
+    for shift in shifts:
         u = np.maximum(tc - shift, 0.0)
         for shape in SPRINT_SHAPES:
             design = np.column_stack((np.ones(tc.size), tc, shape(u)))
