@@ -135,6 +135,27 @@ def test_deep_field_puts_later_starters_further_back():
     assert field_depth_priors(lls[:2], list(onsets[:2])) is None
 
 
+def test_a_setting_off_known_only_roughly_does_not_pull_a_runner_to_the_front():
+    # A deep field (the start moves back at 3 m/s); one runner's setting off, judged from positions alone,
+    # reads 3 s early (as if near the front) while their own GPS puts them 12 m back.
+    g = DEPTH_GRID_M
+    rng = np.random.default_rng(6)
+    depths = rng.uniform(0.5, 15.0, 40)
+    onsets = list(0.2 + depths / 3.0)
+    lls = [-0.5 * ((g - (d + rng.normal(0, 1.0))) / 3.5) ** 2 for d in depths]
+    lls[0] = -0.5 * ((g - 12.0) / 3.5) ** 2
+    onsets[0] = 0.2 + 12.0 / 3.0 - 3.0
+
+    def depth_of_first(onset_sd):
+        prior = field_depth_priors(lls, onsets, field_size=40, onset_sd_s=onset_sd)[0]
+        post = prior * np.exp(lls[0] - lls[0].max()) * np.gradient(g)
+        return float(post @ g / post.sum())
+
+    trusted, unsure = depth_of_first(None), depth_of_first([2.0] + [0.0] * 39)
+    assert trusted < 6.0  # taken at its word, the early reading puts them near the front
+    assert unsure > trusted + 3.0 and unsure > 8.0
+
+
 def circle_track(laps, lap_m=400.0, v=4.0, t_go=0.0, extra_s=30.0):
     R = lap_m / (2 * np.pi)
     t = np.arange(-30.0, t_go + laps * lap_m / v + extra_s, 1.0)

@@ -532,8 +532,8 @@ STRAY = 0.05
 """The share of runners allowed to stand anywhere, whatever the rest of the field did."""
 
 
-def field_depth_priors(logliks: list[np.ndarray], onsets_s: list[float], field_size: int | None = None
-                       ) -> list[np.ndarray] | None:
+def field_depth_priors(logliks: list[np.ndarray], onsets_s: list[float], field_size: int | None = None,
+                       onset_sd_s: list[float] | None = None) -> list[np.ndarray] | None:
     """Each lined-up runner's depth prior, learnt from the whole field (densities over DEPTH_GRID_M).
 
     One track pins its runner's depth to a few metres at best (GPS error), but
@@ -545,8 +545,10 @@ def field_depth_priors(logliks: list[np.ndarray], onsets_s: list[float], field_s
     all runners' own likelihoods at once (no relation to the delay and a
     single row are among them), and each runner gets the weighted mixture at
     their own delay. A field of `field_size` runners (all entries) cannot
-    stand deeper than DEPTH_PER_RUNNER_M each (all but the strays). None with
-    fewer than MIN_FIELD runners.
+    stand deeper than DEPTH_PER_RUNNER_M each (all but the strays). A runner
+    whose delay is known only to `onset_sd_s` (set off as judged from
+    positions alone) gets the spread that uncertainty puts on their depth.
+    None with fewer than MIN_FIELD runners.
     """
     n = len(logliks)
     if n < MIN_FIELD:
@@ -561,7 +563,8 @@ def field_depth_priors(logliks: list[np.ndarray], onsets_s: list[float], field_s
         deepest = max(MIN_DEEPEST_M, DEPTH_PER_RUNNER_M * field_size)
         cap = 1.0 / (1.0 + np.exp(np.clip((g - deepest) / 0.3, -50, 50)))
     wave = np.array(FIELD_WAVE_MPS)[:, None, None, None]
-    spread = np.array(FIELD_SPREAD_M)[None, :, None, None]
+    unsure = np.zeros(n) if onset_sd_s is None else np.asarray(onset_sd_s, dtype=float)
+    spread = np.sqrt(np.array(FIELD_SPREAD_M)[None, :, None, None] ** 2 + (wave * unsure[None, None, :, None]) ** 2)
 
     def densities(front: float) -> np.ndarray:
         """Each runner's prior density for one front depth, every (wave, spread): shape (W, S, n, G)."""

@@ -58,7 +58,7 @@ def settle_starts(timings: list[RunnerTiming], field_size: int | None = None) ->
     """
     lined_up = [tm for tm in timings if tm.depth is not None and tm.depth.kind == "line"]
     priors = field_depth_priors([tm.depth.loglik for tm in lined_up], [tm.depth.onset_s for tm in lined_up],
-                                field_size)
+                                field_size, [tm.depth.onset_sd_s for tm in lined_up])
     if priors is None:
         return None
     for tm, prior in zip(lined_up, priors):

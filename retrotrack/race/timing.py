@@ -115,6 +115,8 @@ ONSET_SHIFT_S = tuple(np.round(np.arange(-1.0, 1.01, 0.1), 1))
 DEPARTURE_SHIFT_S = tuple(np.round(np.arange(-3.0, 1.01, 0.1), 1))
 """...and around one found from positions alone (departure_s), which jitter and a slow first stride can
 put a second or two late."""
+DEPARTURE_SD_S = 2.0
+"""How far a setting-off moment found from positions alone is typically out (for the field's depth model)."""
 
 
 def _furusawa(tau_s: float):
@@ -463,6 +465,8 @@ class DepthModel:
     """When the runner set off (seconds after the gun)."""
     kind: str
     """"line" (stood at the config's start line) or "lane" (stood still at the gun, no line in the config)."""
+    onset_sd_s: float = 0.0
+    """How uncertain `onset_s` is: from positions alone (departure_s), a second or two."""
 
 
 @dataclass
@@ -521,9 +525,9 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     go_speed = speed if device_speed else displacement_speed_mps(t, x, y)
     cad = fill_short_gaps(t, cad)
     onset = motion_onset_s(t, go_speed, cad, 0.0, reliable_speed=device_speed)
-    shifts = ONSET_SHIFT_S
+    shifts, onset_sd = ONSET_SHIFT_S, 0.0
     if onset is not None and not device_speed and not np.isfinite(cad[(t >= onset - STAND_S) & (t <= onset + 30.0)]).any():
-        onset, shifts = departure_s(t, x, y, onset), DEPARTURE_SHIFT_S
+        onset, shifts, onset_sd = departure_s(t, x, y, onset), DEPARTURE_SHIFT_S, DEPARTURE_SD_S
     stand = standing_fixes(t, x, y, go_speed, cad, onset, reliable_speed=device_speed)
 
     # The start.
@@ -691,7 +695,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         loglik = fit.depth_loglik
     elif z_stand is not None:
         loglik = -0.5 * ((grid + z_stand) / GPS_SD_M) ** 2
-    model = DepthModel(loglik, start_s, event_s, events, onset, anchor_kind or "none")
+    model = DepthModel(loglik, start_s, event_s, events, onset, anchor_kind or "none", onset_sd)
 
     timing = RunnerTiming(status="finished" if finished else "dnf", start_method=start_method, warnings=warnings,
                           depth=model, nearest_gate_m=nearest_m)
