@@ -135,6 +135,22 @@ def test_deep_field_puts_later_starters_further_back():
     assert field_depth_priors(lls[:2], list(onsets[:2])) is None
 
 
+def test_a_field_clearing_at_two_and_a_half_metres_a_second_is_placed_by_its_own_wave():
+    # 80 runners up to 18 m back, the start moving back through them at 2.5 m/s, each runner's own GPS
+    # good to 3.5 m: a wave between the candidates of a coarse grid (2 or 3 m/s) misplaces the field.
+    g = DEPTH_GRID_M
+    rms = []
+    for seed in (1, 2, 3):
+        rng = np.random.default_rng(seed)
+        depths = np.sort(rng.uniform(0.5, 18.0, 80))
+        lls = [-0.5 * ((g - (d + rng.normal(0, 3.5))) / 3.5) ** 2 for d in depths]
+        priors = field_depth_priors(lls, list(0.2 + depths / 2.5), field_size=80)
+        post = [p * np.exp(ll - ll.max()) * np.gradient(g) for p, ll in zip(priors, lls)]
+        means = np.array([float(q @ g / q.sum()) for q in post])
+        rms.append(float(np.sqrt(np.mean((means - depths) ** 2))))
+    assert max(rms) < 0.75  # a coarse grid of waves: 0.7-1.25 m
+
+
 def test_a_setting_off_known_only_roughly_does_not_pull_a_runner_to_the_front():
     # A deep field (the start moves back at 3 m/s); one runner's setting off, judged from positions alone,
     # reads 3 s early (as if near the front) while their own GPS puts them 12 m back.

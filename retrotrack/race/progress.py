@@ -521,7 +521,7 @@ MIN_DEEPEST_M = 2.0
 FRONT_SCALE_M = 1.5
 """Runners line up just behind the line: beforehand, a front row d metres behind it (or rows spread
 over d metres) is exp(-d / FRONT_SCALE_M) as likely as one right on it. A deep field shows itself."""
-FIELD_WAVE_MPS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
+FIELD_WAVE_MPS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0)
 """Candidate depth per second of delay in setting off (the start moves back through a packed field
 as a wave; none in lanes or a single row)."""
 FIELD_SPREAD_M = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
