@@ -684,7 +684,8 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
             start_s = sprint_start_times(sg, t, x, y, stand, onset, shifts)
             if start_s is None:
                 start_s = _gps_progress_times(sg, t, x, y, stand, onset, z_stand)
-        start_s = np.maximum(start_s, max(onset, 0.0))
+        # Not before they set off, as far as that is known (from positions alone, to a few seconds).
+        start_s = np.maximum(start_s, max(onset + (shifts[0] if onset_sd else 0.0), 0.0))
     elif start_pass is not None and fit is not None and ("start", 0) in fit.marks:
         tt = float(clock.time_at(fit.marks[("start", 0)][0]))
         start_s = np.full(grid.size, max(tt, 0.0) if abs(tt - start) <= 3.0 else start)
@@ -1029,9 +1030,9 @@ def departure_s(t, x, y, coarse_s: float) -> float:
     progress from where they stood is flat (jitter) and then grows as a sprint
     start does (SPRINT_SHAPES): every candidate moment (DEPARTURE_LOOK_S around
     `coarse_s`) and shape is fitted, and the best at a running speed wins.
-    Progress is first the distance from where they stood, which jitter keeps
-    a few metres off zero (so it finds them late), then the distance along the
-    way they went, which jitter leaves centred. Never before the gun.
+    Progress is the distance from where they stood, which jitter keeps a few
+    metres off zero, so the moment found is rather late than early: the start
+    fit looks up to 3 s before it (DEPARTURE_SHIFT_S). Never before the gun.
     """
     ok = np.isfinite(x) & np.isfinite(y)
     before = ok & (t >= coarse_s - STAND_S) & (t < coarse_s)
@@ -1039,14 +1040,7 @@ def departure_s(t, x, y, coarse_s: float) -> float:
         return coarse_s
     cx, cy = float(np.mean(x[before])), float(np.mean(y[before]))
     when = _rise_onset(t, np.hypot(x - cx, y - cy), ok, coarse_s)
-    if when is None:
-        return coarse_s
-    soon = ok & (t >= when + 5.0) & (t <= when + 10.0)
-    ux, uy = (float(np.mean(x[soon])) - cx, float(np.mean(y[soon])) - cy) if soon.any() else (0.0, 0.0)
-    norm = float(np.hypot(ux, uy))
-    if norm >= 5.0:
-        when = _rise_onset(t, ((x - cx) * ux + (y - cy) * uy) / norm, ok, coarse_s) or when
-    return max(when, 0.0)
+    return coarse_s if when is None else max(when, 0.0)
 
 
 def _rise_onset(t, progress, ok, coarse_s: float) -> float | None:
