@@ -622,3 +622,23 @@ def test_setting_off_deep_in_a_field_is_found_from_positions_alone_through_jitte
         found.append(abs(departure_s(t, x, y, first) - react))
     assert np.median(found) < 1.5 and np.median(found) < 0.3 * np.median(coarse)
     assert np.percentile(found, 90) < 0.5 * np.percentile(coarse, 90)
+
+
+def test_a_start_recorded_every_few_seconds_is_not_put_at_the_first_fix_that_moved():
+    # Smart recording: GPX fixes 4 s apart around the start, no steps. The first fix that moved comes
+    # seconds after setting off, and the search once began only a second before it: 4-5 s late.
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=200.0, gun_time=GUN, timing="chip",
+                    start=gate("start", 0.0), finish=gate("finish", 200.0))
+    rng = np.random.default_rng(4)
+    errs = []
+    for _ in range(10):
+        react = rng.uniform(0.3, 1.0)
+        t, s, true_start = sprint_from(0.8, accel=2.5, v_max=4.0, react_s=react, t0=-60.0)
+        keep = (np.abs(t) > 12.0) | (np.mod(t, 4.0) == 2.0)
+        t, s = t[keep], s[keep]
+        x, y = s + gauss_markov(t.size, t, 2.0, 30.0, rng), gauss_markov(t.size, t, 2.0, 30.0, rng)
+        act = activity(t, x, y, fmt="gpx")
+        tm = time_activity(act, race, backward(act), with_trace=False)
+        assert tm.status == "finished"
+        errs.append(tm.start_s - true_start)
+    assert np.median(np.abs(errs)) < 2.0 and max(np.abs(errs)) < 3.0  # fixes 4 s apart: a couple of seconds

@@ -1017,7 +1017,7 @@ def standing_fixes(t, x, y, speed, cad, onset: float | None, *, reliable_speed: 
     return np.array(out[::-1])
 
 
-DEPARTURE_LOOK_S = (-1.0, 20.0)
+DEPARTURE_LOOK_S = (-5.0, 20.0)
 """Positions alone: setting off is looked for this long either side of where the speed first says so."""
 
 
