@@ -642,3 +642,11 @@ def test_a_start_recorded_every_few_seconds_is_not_put_at_the_first_fix_that_mov
         assert tm.status == "finished"
         errs.append(tm.start_s - true_start)
     assert np.median(np.abs(errs)) < 2.0 and max(np.abs(errs)) < 3.0  # fixes 4 s apart: a couple of seconds
+
+
+def test_speed_from_positions_recorded_every_few_seconds_is_not_zero():
+    # Fixes 4 s apart at a steady 3 m/s: a centred 4 s window holds only the fix itself, which once read
+    # as standing (and a finisher recorded so sparsely was taken to have stopped before the line).
+    t = np.arange(0.0, 120.0, 4.0)
+    v = displacement_speed_mps(t, 3.0 * t, np.zeros_like(t), half_window_s=2.0)
+    assert v == pytest.approx(np.full(t.size, 3.0))

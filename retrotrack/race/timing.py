@@ -1121,15 +1121,19 @@ def fill_short_gaps(t: np.ndarray, values: np.ndarray, max_gap_s: float = 5.0) -
 
 
 def displacement_speed_mps(t, x, y, half_window_s: float = 3.0) -> np.ndarray:
-    """Straight-line displacement over a centred window, per second (robust to a metre of GPS jitter)."""
+    """Straight-line displacement over a centred window, per second (robust to a metre of GPS jitter).
+
+    The window always reaches the records either side: with fixes further apart than it (smart
+    recording), a window holding one record would read a runner as standing."""
     n = t.size
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 2:
         return np.full(n, np.nan)
     xi = np.interp(t, t[ok], x[ok])
     yi = np.interp(t, t[ok], y[ok])
-    lo = np.clip(np.searchsorted(t, t - half_window_s), 0, n - 1)
-    hi = np.clip(np.searchsorted(t, t + half_window_s, side="right") - 1, 0, n - 1)
+    idx = np.arange(n)
+    lo = np.clip(np.minimum(np.searchsorted(t, t - half_window_s), idx - 1), 0, n - 1)
+    hi = np.clip(np.maximum(np.searchsorted(t, t + half_window_s, side="right") - 1, idx + 1), 0, n - 1)
     span = np.maximum(t[hi] - t[lo], 1e-9)
     return np.hypot(xi[hi] - xi[lo], yi[hi] - yi[lo]) / span
 
