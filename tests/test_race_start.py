@@ -650,3 +650,21 @@ def test_speed_from_positions_recorded_every_few_seconds_is_not_zero():
     t = np.arange(0.0, 120.0, 4.0)
     v = displacement_speed_mps(t, 3.0 * t, np.zeros_like(t), half_window_s=2.0)
     assert v == pytest.approx(np.full(t.size, 3.0))
+
+
+def test_a_watch_recording_every_few_seconds_is_read_between_records_by_its_speed():
+    # Smart recording through a sprint start: records 4 s apart. A straight line between them has the
+    # runner cover the first metres too soon; the cubic through each record's distance at its speed
+    # follows the acceleration.
+    t_fine, s_fine, _ = sprint_from(0.0, accel=2.0, v_max=4.0, react_s=0.3, t0=-8.0, t1=30.0)
+    t = t_fine[::4]
+    run = np.maximum(s_fine[::4], 0.0)
+    speed = np.gradient(np.maximum(np.interp(np.arange(-8.0, 30.5, 0.01), t_fine, s_fine), 0.0), 0.01)
+    speed = np.interp(t, np.arange(-8.0, 30.5, 0.01), speed)
+    marks = np.array([1.0, 2.0, 3.5])
+    true = 0.3 + np.sqrt(2.0 * marks / 2.0)  # steady 2 m/s2 from setting off at 0.3 s
+    linear = np.abs(ProgressClock(t, run).time_at(marks) - true).max()
+    cubic = np.abs(ProgressClock(t, run, speed).time_at(marks) - true).max()
+    assert cubic < 0.4 and cubic < 0.5 * linear
+    assert ProgressClock(t_fine, np.maximum(s_fine, 0.0), np.gradient(s_fine, t_fine)).time_at(3.0) == \
+        pytest.approx(ProgressClock(t_fine, np.maximum(s_fine, 0.0)).time_at(3.0))  # at 1 Hz, as before

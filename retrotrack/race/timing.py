@@ -518,7 +518,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         directions = detect_direction(activity)
     labels = directions.direction
     dev = watch_distance(activity, t, x, y)
-    clock = ProgressClock(t, dev) if dev is not None else None
+    clock = ProgressClock(t, dev, activity.speed_mps) if dev is not None else None
     device_speed = activity.format != "gpx" and np.isfinite(np.asarray(activity.speed_mps, dtype=float)).mean() > 0.5
     # Without the watch's own speed, GPS jitter around a standing runner looks like a metre a second:
     # setting off is judged on displacement over a few seconds instead.
@@ -1488,7 +1488,8 @@ def held_to_pace(clock: ProgressClock, t_line_s: float) -> ProgressClock:
         return clock
     k = int(eased[0])
     held = np.where(t > t[k], d[k] + pace * (t - t[k]), d)
-    return ProgressClock(t, held)
+    speed = None if clock.speed_mps is None else np.where(t > t[k], pace, clock.speed_mps)
+    return ProgressClock(t, held, speed)
 
 
 def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
