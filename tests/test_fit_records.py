@@ -77,7 +77,7 @@ def test_every_fit_file_at_hand_reads_the_same_either_way(path):
 
 def test_a_plain_run_with_a_compass_takes_the_fast_path_and_reads_the_same():
     data = plain_run()
-    rows, others = decode_records(data, fit.N_COLS, fit.C_HEADING, fit._heading_of)
+    rows, others = decode_records(data, fit._heading_of)
     assert len(rows) == 300 and len(others) < len(data) / 4
     fast, slow = both_paths(data)
     assert_same(fast, slow)
@@ -85,9 +85,9 @@ def test_a_plain_run_with_a_compass_takes_the_fast_path_and_reads_the_same():
 
 
 def test_what_the_fast_path_cannot_read_is_left_to_fitdecode():
-    assert decode_records(plain_run(compressed_timestamps=True), fit.N_COLS) is None
-    assert decode_records(plain_run() + plain_run(), fit.N_COLS) is None  # chained
-    assert decode_records(plain_run()[:-500], fit.N_COLS) is None  # cut short
+    assert decode_records(plain_run(compressed_timestamps=True)) is None
+    assert decode_records(plain_run() + plain_run()) is None  # chained
+    assert decode_records(plain_run()[:-500]) is None  # cut short
 
 
 def test_damage_anywhere_reads_the_same_either_way():

@@ -22,7 +22,10 @@ from retrotrack.errors import ReadError
 from retrotrack.hookspecs import hookimpl
 from retrotrack.model import Activity
 from retrotrack.readers.common import RawActivity, RawLap, RawSession, activity_sport, finish_activity, on_foot_mask
-from retrotrack.readers.fit_records import decode_records
+from retrotrack.readers.fit_records import (
+    C_ALT, C_CAD, C_DIST, C_EALT, C_ESPEED, C_FRAC, C_HEADING, C_HR, C_LAT, C_LON, C_SPEED, C_STANCE, C_STEP,
+    C_TIME, C_VOSC, N_COLS, NATIVE_COLUMNS, decode_records,
+)
 
 FIT_EPOCH_S = 631065600
 """1989-12-31T00:00:00Z as Unix seconds."""
@@ -35,16 +38,6 @@ NOT_FACING = re.compile(r"gps|course|cog|travel|track|wind|accuracy|error|qualit
 MESG_FILE_ID, MESG_SPORT, MESG_SESSION, MESG_LAP, MESG_RECORD, MESG_EVENT = 0, 12, 18, 19, 20, 21
 MESG_ACTIVITY, MESG_GPS_METADATA, MESG_TIMESTAMP_CORRELATION, MESG_FIELD_DESCRIPTION = 34, 160, 162, 206
 
-# Record columns while decoding.
-(C_TIME, C_LAT, C_LON, C_DIST, C_ESPEED, C_SPEED, C_CAD, C_FRAC, C_HR, C_EALT, C_ALT,
- C_STEP, C_STANCE, C_VOSC, C_HEADING) = range(15)
-N_COLS = 15
-NATIVE_COLUMNS = {
-    "timestamp": C_TIME, "position_lat": C_LAT, "position_long": C_LON, "distance": C_DIST,
-    "enhanced_speed": C_ESPEED, "speed": C_SPEED, "cadence": C_CAD, "fractional_cadence": C_FRAC,
-    "heart_rate": C_HR, "enhanced_altitude": C_EALT, "altitude": C_ALT, "step_length": C_STEP,
-    "stance_time": C_STANCE, "vertical_oscillation": C_VOSC,
-}
 STOP_TYPES = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
 
 
@@ -158,7 +151,7 @@ def _collect(out: _Decoded, num: int, frame: FitDataMessage, descriptions: dict)
 
 def _decode(data: bytes) -> _Decoded:
     """Records by the fast path where the file is plain (see fit_records), the rest by fitdecode."""
-    fast = decode_records(data, N_COLS, C_HEADING, _heading_of)
+    fast = decode_records(data, _heading_of)
     if fast is not None:
         rows, others = fast
         out = _decode_frames(others)

@@ -41,12 +41,17 @@ class DevHeading(Protocol):
 
 HeadingOf = Callable[[str, object, object, object], "DevHeading | None"]
 """(field name, scale, offset, units) of a developer field -> its heading transform, or None."""
-NATIVE_FIELDS = {
-    "timestamp": 0, "position_lat": 1, "position_long": 2, "distance": 3, "enhanced_speed": 4, "speed": 5,
-    "cadence": 6, "fractional_cadence": 7, "heart_rate": 8, "enhanced_altitude": 9, "altitude": 10,
-    "step_length": 11, "stance_time": 12, "vertical_oscillation": 13,
+(C_TIME, C_LAT, C_LON, C_DIST, C_ESPEED, C_SPEED, C_CAD, C_FRAC, C_HR, C_EALT, C_ALT,
+ C_STEP, C_STANCE, C_VOSC, C_HEADING) = range(15)
+N_COLS = 15
+NATIVE_COLUMNS = {
+    "timestamp": C_TIME, "position_lat": C_LAT, "position_long": C_LON, "distance": C_DIST,
+    "enhanced_speed": C_ESPEED, "speed": C_SPEED, "cadence": C_CAD, "fractional_cadence": C_FRAC,
+    "heart_rate": C_HR, "enhanced_altitude": C_EALT, "altitude": C_ALT, "step_length": C_STEP,
+    "stance_time": C_STANCE, "vertical_oscillation": C_VOSC,
 }
-"""Record field name -> column; the same columns as the fitdecode path (readers/fit.py)."""
+"""Record field name -> column of a record's row, on both paths (here and readers/fit.py's fitdecode loop);
+a developer heading field goes to C_HEADING."""
 
 # FIT base types as declared, but for text and raw bytes (fitdecode's to read): struct code, size, invalid raw value.
 _BASE = {
@@ -62,15 +67,15 @@ def _record_fields() -> dict[int, tuple[int, float, float]]:
     """Field number -> (column, scale, offset) for the record fields the reader keeps."""
     out = {}
     for num, field in MESSAGE_TYPES[MESG_RECORD].fields.items():
-        if field.name in NATIVE_FIELDS:
-            out[num] = (NATIVE_FIELDS[field.name], float(field.scale or 1.0), float(field.offset or 0.0))
+        if field.name in NATIVE_COLUMNS:
+            out[num] = (NATIVE_COLUMNS[field.name], float(field.scale or 1.0), float(field.offset or 0.0))
     return out
 
 
 RECORD_FIELDS = _record_fields()
 PACKED_FIELDS = frozenset(
     num for num, field in MESSAGE_TYPES[MESG_RECORD].fields.items()
-    if num not in RECORD_FIELDS and any(c.name in NATIVE_FIELDS for c in (field.components or ()))
+    if num not in RECORD_FIELDS and any(c.name in NATIVE_COLUMNS for c in (field.components or ()))
 )
 """Record fields whose bits hold values of kept fields (compressed_speed_distance): fitdecode's to expand."""
 
@@ -88,8 +93,7 @@ class _Layout:
 
 
 def _record_layout(endian: str, fields: list[tuple[int, int, int]], dev_fields: list[tuple[int, int, int]],
-                   described: dict[tuple[int, int], tuple], heading_of: HeadingOf | None,
-                   heading_col: int) -> _Layout | None:
+                   described: dict[tuple[int, int], tuple], heading_of: HeadingOf | None) -> _Layout | None:
     """The layout of a record definition: its (number, size, base type) fields and (number, size, developer
     index) developer fields; None where it is not plain."""
     fmt = [endian]
@@ -116,7 +120,7 @@ def _record_layout(endian: str, fields: list[tuple[int, int, int]], dev_fields: 
         if desc is None:
             return None  # a developer field without a description: fitdecode's to report
         h = heading_of(*desc[1:]) if heading_of is not None else None
-        if h is None or not keep(fsize, desc[0], heading_col, h.scale, h.offset, h.factor):
+        if h is None or not keep(fsize, desc[0], C_HEADING, h.scale, h.offset, h.factor):
             # Not a heading, or an array or text value (which the fitdecode path skips as well).
             fmt.append(f"{fsize}x")
     return _Layout("".join(fmt), slots)
@@ -165,13 +169,12 @@ def _description(data: bytes, pos: int, fields: list[tuple[int, int, int]]) -> t
     return (index, number), (base, text(3) or "", byte(6), byte(7, signed=True), text(8))
 
 
-def decode_records(data: bytes, n_cols: int, heading_col: int = -1,
-                   heading_of: HeadingOf | None = None) -> tuple[list[list[float]], bytes] | None:
+def decode_records(data: bytes, heading_of: HeadingOf | None = None) -> tuple[list[list[float]], bytes] | None:
     """(rows of record values, the file's other messages as a FIT stream), or None for fitdecode alone.
 
     Rows hold NaN where a record lacks a field or holds its invalid value, as
     the fitdecode path's rows do; a developer field that `heading_of` takes for
-    a heading goes to column `heading_col`.
+    a heading goes to column C_HEADING.
     """
     if len(data) < 14:
         return None
@@ -183,7 +186,7 @@ def decode_records(data: bytes, n_cols: int, heading_col: int = -1,
     if end + 2 != len(data):
         return None  # chained, trailing bytes, or cut short
     nan = float("nan")
-    blank = [nan] * n_cols
+    blank = [nan] * N_COLS
     rows: list[list[float]] = []
     other = bytearray()
     layouts: dict[int, _Layout | None] = {}
@@ -219,7 +222,7 @@ def decode_records(data: bytes, n_cols: int, heading_col: int = -1,
             sizes[local] = sum(f[1] for f in fields) + sum(f[1] for f in dev_fields)
             descriptions.pop(local, None)
             if glob == MESG_RECORD:
-                layout = _record_layout(endian, fields, dev_fields, described, heading_of, heading_col)
+                layout = _record_layout(endian, fields, dev_fields, described, heading_of)
                 if layout is None:
                     return None
                 layouts[local] = layout
