@@ -12,6 +12,9 @@ a config, runs `run_race` + `write_race_outputs` on each, and prints:
 
 - time_s error (official time minus the true time, GPS-timed finishers) and
   finish-crossing error: median and 95th percentile of the absolute error;
+- beside them, the GPS error at the true finish alone, along the finish bearing and in seconds at
+  the runner's pace there: what reading that one pass off the fixes would cost. GPX tracks have
+  nothing else to read it by; a FIT watch's own distance ties the pass to the rest of the race;
 - status accuracy against the simulated truth (finished, dq, dnf, dns, error);
 - wall time of a 150-runner race end to end (run_race + write_race_outputs).
 
@@ -92,16 +95,23 @@ def start_watches_at_the_line(runners, seed: int) -> None:
 
 
 def evaluate(result, truth: dict) -> dict:
-    time_err, fin_err, statuses, by_file = [], [], [], {}
+    """Errors of GPS-timed finishers against the truth; per file format, each runner's time_s error, finish
+    crossing error and the GPS error at the true finish alone (what reading one pass off the fixes costs)."""
+    time_err, fin_err, one_fix, statuses, by_file = [], [], [], [], {}
     for r in result.results:
         tr = truth[r.bib]
         statuses.append((tr["status"], r.status, r.bib, tr["kind"], r.reason))
         if r.status == "finished" and r.time_source == "gps" and tr["time_s"] is not None:
+            errs = by_file.setdefault((tr["track"] or "").rsplit(".", 1)[-1], {"time": [], "finish": [], "one_fix": []})
             time_err.append(r.time_s - tr["time_s"])
-            by_file.setdefault((tr["track"] or "").rsplit(".", 1)[-1], []).append(r.time_s - tr["time_s"])
+            errs["time"].append(time_err[-1])
             if r.start_s is not None and tr["finish_s"] is not None:
                 fin_err.append(r.start_s + r.time_s - tr["finish_s"])
-    return {"time_err": time_err, "fin_err": fin_err, "statuses": statuses, "by_file": by_file}
+                errs["finish"].append(fin_err[-1])
+            if tr.get("finish_one_fix_s") is not None:
+                one_fix.append(tr["finish_one_fix_s"])
+                errs["one_fix"].append(one_fix[-1])
+    return {"time_err": time_err, "fin_err": fin_err, "one_fix": one_fix, "statuses": statuses, "by_file": by_file}
 
 
 def fmt(errs) -> str:
@@ -129,7 +139,7 @@ def main() -> int:
         assert len(gps_tau) == 2 and 0 < gps_tau[0] <= gps_tau[1]
     except (ValueError, AssertionError):
         ap.error(f"--gps-tau wants LO,HI seconds, got {a.gps_tau!r}")
-    all_err, all_fin, all_status, all_by_file = [], [], [], {}
+    all_err, all_fin, all_one_fix, all_status, all_by_file = [], [], [], [], {}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(a.keep or tmp)
         for i, (label, course, n, seed) in enumerate(races(a.quick)):
@@ -151,14 +161,18 @@ def main() -> int:
                     print(f"    bib {bib} ({kind}): expected {want}, got {got}: {reason}")
             all_err += ev["time_err"]
             all_fin += ev["fin_err"]
+            all_one_fix += ev["one_fix"]
             for kind, errs in ev["by_file"].items():
-                all_by_file.setdefault(kind, []).extend(errs)
+                for what, e in errs.items():
+                    all_by_file.setdefault(kind, {}).setdefault(what, []).extend(e)
             all_status += ev["statuses"]
         ok = sum(1 for want, got, *_ in all_status if want == got)
         print(f"{'ALL':24s} time_s error {fmt(all_err)}; statuses {ok}/{len(all_status)}")
         print(f"{'':24s} finish crossing error {fmt(all_fin)}")
+        print(f"{'':24s} GPS error at the true finish alone (s at pace) {fmt(all_one_fix)}")
         for kind, errs in sorted(all_by_file.items()):
-            print(f"{'':24s} time_s error, {kind.upper()} tracks: {fmt(errs)}")
+            print(f"{'':24s} {kind.upper()} tracks: time_s error {fmt(errs['time'])}")
+            print(f"{'':24s}   finish crossing error {fmt(errs['finish'])}; GPS error there alone {fmt(errs['one_fix'])}")
 
         # Wall time: 150 runners, 5000 m on the track, end to end.
         course = track_course(TRACK, 5000, GUN)

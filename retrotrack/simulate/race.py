@@ -233,6 +233,10 @@ class RunnerTruth:
     """How far behind the start line they stood at the gun."""
     set_off_s: float | None = None
     """When they set off from standing."""
+    finish_one_fix_s: float | None = None
+    """The error of reading the finish off the GPS positions alone at that moment: how far their GPS error
+    put them short of the line (along the finish bearing), in seconds at their pace there. A single pass
+    cannot do better, so it shows how much of a timing error the data left no way to avoid."""
 
 
 @dataclass
@@ -553,6 +557,12 @@ def _sample(runner: SimRunner, course: SimCourse, path: CoursePath, t, q, g, lat
     tau = float(rng.uniform(*gps_tau_s))
     ex, ey = correlated_gps_error(n, 1.0, sigma, tau, rng)
     lat, lon = course.projection.to_latlon(x + ex, y + ey)
+    fin = runner.truth.finish_s
+    if fin is not None and n > 1 and ts[0] <= fin <= ts[-1]:
+        ux, uy = bearing_to_unit(race.finish.bearing_deg)
+        ahead_m = float(np.interp(fin, ts, ex * ux + ey * uy))
+        pace_mps = float(np.interp(fin, t, np.gradient(q, t)))
+        runner.truth.finish_one_fix_s = -ahead_m / pace_mps if pace_mps > 0.5 else None
     step = np.hypot(np.diff(x), np.diff(y)) / np.maximum(np.diff(ts), 1e-9) if n > 1 else np.zeros(0)
     speed = np.concatenate((step[:1], 0.5 * (step[1:] + step[:-1]), step[-1:])) if n > 2 else np.zeros(n)
     back_dir = np.gradient(qs, ts) < 0 if n > 1 else np.zeros(n, bool)
@@ -687,7 +697,8 @@ def write_race_folder(course: SimCourse, runners: list[SimRunner], folder, *, co
         truth[r.bib] = {"kind": r.kind, "status": t.status, "start_s": t.start_s, "finish_s": t.finish_s,
                         "time_s": t.time_s, "backward_fraction": t.backward_fraction, "lap_s": t.lap_s,
                         "gps_sigma_m": r.gps_sigma_m, "gps_tau_s": r.gps_tau_s, "track": track or None,
-                        "hand_time_s": r.hand_time_s, "depth_m": t.depth_m, "set_off_s": t.set_off_s}
+                        "hand_time_s": r.hand_time_s, "depth_m": t.depth_m, "set_off_s": t.set_off_s,
+                        "finish_one_fix_s": t.finish_one_fix_s}
     write_atomic(folder / "entries.csv", "\n".join(rows) + "\n")
     write_atomic(folder / config_name, race_to_toml(course.race, "entries.csv"))
     write_atomic(folder / "truth.json", json.dumps(truth, indent=1, sort_keys=True) + "\n")
