@@ -252,8 +252,8 @@ def test_fit_of_many_passes_beats_the_last_pass_alone():
 
 def test_a_watch_distance_that_drifts_lap_by_lap_is_learnt_from_the_passes(monkeypatch):
     # 13 passes of one line, each mark off by 2 m of GPS error; the watch's distance drifts from the
-    # course as a random walk (integrated from a noisy speed, or a foot pod): 5.7 m a lap here. Held to
-    # the usual metre or so a lap, the fit pulls the last pass towards a single lap length.
+    # course as a random walk (a foot pod, or a watch that smooths its positions into its distance):
+    # 11 m a lap here. Held to the usual 3 m a lap, the fit pulls the last pass towards a smooth drift.
     def median_error(walk_m2_per_m):
         rng = np.random.default_rng(4)
         errs = []
@@ -266,10 +266,31 @@ def test_a_watch_distance_that_drifts_lap_by_lap_is_learnt_from_the_passes(monke
             errs.append(abs(fit_marks(obs, sd_m=2.0, corr_s=2.0).marks[("f", 12)][0] - seen[12]))
         return float(np.median(errs))
 
-    drifting, steady = median_error(0.08), median_error(0.0)
+    drifting, steady = median_error(0.3), median_error(0.0)
     monkeypatch.setattr(progress, "PATH_WALK_GRID", (progress.PATH_WALK_M2_PER_M,))
-    assert drifting < 0.75 * median_error(0.08)
+    assert drifting < 0.75 * median_error(0.3)
     assert steady == pytest.approx(median_error(0.0), rel=0.02)  # a steady watch is not taken to drift
+
+
+def test_the_last_pass_follows_where_the_watch_has_drifted_to():
+    # 13 passes, a lap every 120 s; each mark off by 3.5 m of GPS error wandering over a minute, and
+    # the watch's distance drifting from the course as the default random walk (2.8 m a lap). The true
+    # mark of the last pass is where the course is on the watch by then: neither a straight line
+    # through the laps (drift ignored) nor the last pass alone (its GPS error) gets as close as both.
+    rng = np.random.default_rng(12)
+    rate = progress.PATH_WALK_M2_PER_M
+    laps = np.arange(13)
+    fitted, straight, alone = [], [], []
+    for _ in range(300):
+        course = 100.0 + 405.0 * laps
+        seen = course + np.concatenate(([0.0], np.cumsum(rng.normal(0.0, np.sqrt(rate * 405.0), 12))))
+        e = gauss_markov(13, 120.0, 3.5, 60.0, rng)
+        obs = [MarkObs(0, k, 120.0 * k, float(seen[k] + e[k]), 1.0, 0.0, float(course[k] - 100.0), ("f", k))
+               for k in laps]
+        fitted.append(abs(fit_marks(obs, sd_m=3.5, corr_s=60.0).marks[("f", 12)][0] - seen[12]))
+        straight.append(abs(np.polyval(np.polyfit(laps, seen + e, 1), 12) - seen[12]))
+        alone.append(abs(e[12]))
+    assert np.median(fitted) < 0.85 * min(np.median(straight), np.median(alone))
 
 
 def test_the_gps_error_is_learnt_as_jitter_or_as_a_slow_wander():
@@ -294,7 +315,7 @@ def test_a_watch_that_jitters_keeps_each_pass_mark_it_measured_well():
     # Four passes of a line; what a lap measures on the watch wanders by a metre or two (the runner's
     # line), and each fix is off by 3.5 m of its own, so 40 fixes pin a pass to half a metre. The fit
     # with the error learnt from the fixes keeps each pass near its own mark; one that takes the error
-    # for a slow wander pulls the last pass towards a single lap length.
+    # for a slow wander pulls the last pass towards the laps before it.
     rng = np.random.default_rng(8)
     ft = np.arange(-20.0, 20.0)
     learnt, assumed = [], []
@@ -308,7 +329,7 @@ def test_a_watch_that_jitters_keeps_each_pass_mark_it_measured_well():
         sd, corr = gps_error_model(obs)
         learnt.append(abs(fit_marks(obs, sd_m=sd, corr_s=corr).marks[("f", 3)][0] - true[3]))
         assumed.append(abs(fit_marks(obs).marks[("f", 3)][0] - true[3]))
-    assert np.median(learnt) < 0.9 * np.median(assumed)
+    assert np.median(learnt) < np.median(assumed)
     assert np.median(learnt) < 0.45
 
 

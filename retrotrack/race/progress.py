@@ -79,14 +79,16 @@ SD_RANGE_M = (0.5, 8.0)
 """A learnt GPS error size is kept within this range."""
 MARK_JITTER_M = 0.7
 """The part of a mark's error that does not persist from one second to the next."""
-PATH_WALK_M2_PER_M = 0.005
-"""How fast the watch distance and the course drift apart, as a random walk (variance per metre run):
-the runner's line wanders by a metre or two a lap, more on a course with many corners."""
-PATH_WALK_GRID = (PATH_WALK_M2_PER_M, 0.02, 0.08, 0.3)
-"""Random walks tried where the passes say more: a distance integrated from a noisy speed drifts by a
-few metres a lap, a foot pod by more."""
+PATH_WALK_M2_PER_M = 0.02
+"""How fast the watch distance and the course drift apart, as a random walk (variance per metre run).
+A watch integrates its distance from a Doppler speed whose error (about 0.1 m/s) persists for a few
+seconds, so it drifts by 0.06 m^2 a second: about 0.02 per metre at backward racing pace, 3 m a
+lap; the runner's own line wanders by a metre or two more on a course with corners."""
+PATH_WALK_GRID = (0.005, PATH_WALK_M2_PER_M, 0.08, 0.3)
+"""Random walks tried where the passes say more: a foot pod or a straight road drifts less, a watch
+that smooths its positions into its distance more."""
 WALK_EVIDENCE = 4.0
-"""Log-likelihood by which a faster walk must beat PATH_WALK_M2_PER_M to be believed."""
+"""Log-likelihood by which another walk must beat PATH_WALK_M2_PER_M to be believed."""
 DEPTH_GRID_M = np.concatenate((np.arange(0.0, 3.0, 0.1), np.arange(3.0, 45.01, 0.5)))
 """Depths behind the start line the start is integrated over."""
 
@@ -383,7 +385,8 @@ def _walk_rate(A: np.ndarray, bvec: np.ndarray, y: np.ndarray, cov: np.ndarray, 
         r = wy - wx @ coef
         scores.append(-0.5 * (2.0 * np.sum(np.log(np.diag(L))) + logdet_info + r @ r))
     best = int(np.argmax(scores))
-    return PATH_WALK_GRID[best] if scores[best] - scores[0] >= WALK_EVIDENCE else PATH_WALK_M2_PER_M
+    usual = PATH_WALK_GRID.index(PATH_WALK_M2_PER_M) if PATH_WALK_M2_PER_M in PATH_WALK_GRID else best
+    return PATH_WALK_GRID[best] if scores[best] - scores[usual] >= WALK_EVIDENCE else PATH_WALK_M2_PER_M
 
 
 def gps_error_model(obs: list[MarkObs]) -> tuple[float, float] | None:
@@ -493,8 +496,9 @@ def fit_marks(obs: list[MarkObs], anchor: StartAnchor | None = None, rule: Dista
     A = np.array(rows, dtype=float).reshape(m, n_par)
     bvec = np.array(bs, dtype=float)
     y = np.array(ys, dtype=float)
+    rate = _walk_rate(A, bvec, y, cov, walk) if m else 0.0
     if m:
-        cov = cov + _walk_rate(A, bvec, y, cov, walk) * walk
+        cov = cov + rate * walk
         try:
             W = np.linalg.inv(cov)
         except np.linalg.LinAlgError:
@@ -524,8 +528,17 @@ def fit_marks(obs: list[MarkObs], anchor: StartAnchor | None = None, rule: Dista
         r, b, c = design(line, lap)
         return float(r @ th0 + c), float(r @ th1 + b)
 
-    for o in obs:
-        fit.marks[o.key] = line_mark(o.line, o.lap)
+    # Each pass's mark is the line's place on the watch plus where the watch's drift had got to by then:
+    # that drift is predicted from every mark (kriging), residuals weighted as the fit weighed them.
+    if m:
+        wr0 = W @ (y - A @ th0)
+        wr1 = -(W @ (A @ th1 + bvec))
+    for i, o in enumerate(obs):
+        base, slope = line_mark(o.line, o.lap)
+        if m and rate > 0:
+            k = rate * walk[i]
+            base, slope = base + float(k @ wr0), slope + float(k @ wr1)
+        fit.marks[o.key] = (base, slope)
     if use_rule:
         fit.rule_mark = line_mark(rule.line, rule.lap)
     return fit
