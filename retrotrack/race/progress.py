@@ -385,7 +385,7 @@ def _walk_rate(A: np.ndarray, bvec: np.ndarray, y: np.ndarray, cov: np.ndarray, 
         r = wy - wx @ coef
         scores.append(-0.5 * (2.0 * np.sum(np.log(np.diag(L))) + logdet_info + r @ r))
     best = int(np.argmax(scores))
-    usual = PATH_WALK_GRID.index(PATH_WALK_M2_PER_M) if PATH_WALK_M2_PER_M in PATH_WALK_GRID else best
+    usual = PATH_WALK_GRID.index(PATH_WALK_M2_PER_M)
     return PATH_WALK_GRID[best] if scores[best] - scores[usual] >= WALK_EVIDENCE else PATH_WALK_M2_PER_M
 
 
@@ -530,15 +530,14 @@ def fit_marks(obs: list[MarkObs], anchor: StartAnchor | None = None, rule: Dista
 
     # Each pass's mark is the line's place on the watch plus where the watch's drift had got to by then:
     # that drift is predicted from every mark (kriging), residuals weighted as the fit weighed them.
+    drift0 = drift1 = np.zeros(len(obs))
     if m:
-        wr0 = W @ (y - A @ th0)
-        wr1 = -(W @ (A @ th1 + bvec))
+        k = rate * walk[: len(obs)]
+        drift0 = k @ (W @ (y - A @ th0))
+        drift1 = -(k @ (W @ (A @ th1 + bvec)))
     for i, o in enumerate(obs):
         base, slope = line_mark(o.line, o.lap)
-        if m and rate > 0:
-            k = rate * walk[i]
-            base, slope = base + float(k @ wr0), slope + float(k @ wr1)
-        fit.marks[o.key] = (base, slope)
+        fit.marks[o.key] = (base + float(drift0[i]), slope + float(drift1[i]))
     if use_rule:
         fit.rule_mark = line_mark(rule.line, rule.lap)
     return fit
