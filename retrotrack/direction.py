@@ -84,7 +84,8 @@ EM_MAX_BLOCKS = 1500
 STRONG_EVIDENCE = 3.0
 """Log Bayes factor for 'strong' evidence (Kass and Raftery 1995: a factor of 20)."""
 SINGLE_CLASS_SHARE = 0.05
-"""A regime with less than this share of its windows in one class is a one-class regime."""
+"""A regime with less than this share of its windows (and under MIN_REGIME_S of them) in one class is a
+one-class regime."""
 CHANGE_WINDOWS_S = (6.0, 15.0)
 """Pace and step rate are compared over this much moving time either side of a candidate change point
 (short for short bursts, long for noisy speeds from positions)."""
@@ -775,10 +776,13 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
     # which class that is was set by its neighbours in time, not by its own gait. The population decides
     # instead: the regime is refitted as all forward and as all backward, and the labels are the mix of
     # both, weighted by how well each explains it (a near tie stays a near tie, not a confident label).
+    # A small minority that still holds MIN_REGIME_S of steady gait (one 45 s rep in a long session) is
+    # a second class all the same: its step rate against the other's says which is which.
     refit = {}
     for regime, mask, x, y, w, log_v in regimes:
-        share = float(np.sum(w * z[regime]) / w.sum())
-        if regime not in blind and (regime in blurred or not SINGLE_CLASS_SHARE <= share <= 1.0 - SINGLE_CLASS_SHARE):
+        minority = min(float(np.sum(w * z[regime])), float(np.sum(w * (1.0 - z[regime]))))
+        one_class = minority < SINGLE_CLASS_SHARE * w.sum() and minority * GAIT_CORR_S < MIN_REGIME_S
+        if regime not in blind and (regime in blurred or one_class):
             (s0, m0), (s1, m1) = fixed[regime, 0], fixed[regime, 1]
             p1 = float(1.0 / (1.0 + np.exp(np.clip(s0 - s1, -50.0, 50.0))))
             refit[regime] = ((1.0 - p1, m0), (p1, m1))
