@@ -77,7 +77,6 @@ def test_a_fast_high_cadence_forward_run_is_not_backward():
     assert shares(act, detect_direction(act))[Direction.BACKWARD] <= 0.01
 
 
-
 def test_running_at_backward_world_record_pace_is_not_a_near_tie():
     """4.4 m/s at 200 steps/min with short bursts, no heading: the running alone is one gait that a
     quick-stepping forward runner and a backward one share, but no one runs a session backward faster
@@ -97,6 +96,7 @@ def test_running_at_backward_world_record_pace_is_not_a_near_tie():
             far &= np.abs(mid - 0.5 * (seg.start_s + seg.end_s)) > 20.0
     assert runner.cadence_spm(FR, 4.4) >= 195.0
     assert np.mean(track.direction[far] == Direction.FORWARD) >= 0.95
+
 
 def test_a_run_entirely_backward_comes_out_backward():
     plan = [Phase(BR, 700, RUNNER.backward_run_mps), stop(15), Phase(BR, 700, RUNNER.backward_run_mps * 0.95)]
@@ -209,7 +209,6 @@ def test_a_near_tie_of_the_population_priors_is_not_a_confident_label():
     assert np.all(track.direction[sure] == Direction.FORWARD)
 
 
-
 def test_one_short_backward_rep_says_which_running_is_forward():
     """The same intervals (tests/data/sessions/README.md): the first rep, 43 s of backward running at
     8 % more steps a minute than the forward running at that speed, is under 5 % of the running but a
@@ -221,6 +220,7 @@ def test_one_short_backward_rep_says_which_running_is_forward():
     first_rep = (mid > 353) & (mid < 390)
     assert np.mean(track.direction[forward_running] == Direction.FORWARD) >= 0.95
     assert np.mean(track.direction[first_rep] == Direction.BACKWARD) >= 0.9
+
 
 def test_walking_backward_and_forward():
     plan = [Phase(FW, 240, 1.4), Phase(BW, 180, 0.9), stop(6), Phase(FW, 200, 1.45), Phase(BW, 150, 0.85),
