@@ -16,7 +16,8 @@ Evidence, strongest first:
    with time-smoothed class probabilities). Only two classes a few noise widths
    apart count as two gaits; with one gait, population priors on step rate and
    speed decide, and a near call is left unknown.
-3. Hints: stops, lap presses and sharp changes of pace make a switch likelier.
+3. Hints: stops, lap presses, sharp changes of pace and turning back the way
+   one came (a shuttle's turn) make a switch likelier.
 
 Everything is fused by a two-state hidden Markov model over the moving
 intervals, solved exactly by forward-backward with blocked prefix products (a
@@ -103,6 +104,19 @@ MEAN_DWELL_S = 300.0
 SPEED_HINT_P = 0.1
 STOP_SWITCH_P = 0.3
 LAP_SWITCH_P = 0.1
+REVERSAL_SWITCH_P = 0.5
+SHUTTLE_LEG_M = 100.0
+"""Turning back after a short leg (or before one) is a switch as often as not: a backward shuttle drill runs
+out forward and comes back backward, still facing the same way (or turns round and runs back forward)."""
+TURN_SWITCH_P = 0.1
+"""Turning back at the end of a longer leg (an out-and-back route) is mostly just that, as at a lap press."""
+REVERSAL_M = 12.0
+REVERSAL_COS = 0.8
+REVERSAL_CHORD = 0.6
+"""A turn back: chords over REVERSAL_M of path either side of a record more than ~145 degrees apart, each
+at least REVERSAL_CHORD of its path long."""
+TURN_SPEED_HALF_S = 1.5
+"""The moment of a turn is where the positions move least over this long either side."""
 MAX_EXTRAPOLATE_S = 30.0
 """A verdict reaches this far (moving time) beyond the evidence; further on, unknown."""
 MAX_CONFIDENCE = 0.999
@@ -238,6 +252,28 @@ _KAPPA_GRID = np.linspace(0.0, 60.0, 601)
 _LOG_I0 = np.log(np.i0(_KAPPA_GRID))
 
 
+def _fixes_xy(activity: Activity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times and local metric positions (east, north) of the records that have a position."""
+    lat, lon = activity.lat_deg, activity.lon_deg
+    pos = np.isfinite(lat) & np.isfinite(lon)
+    x, y = LocalProjection(float(lat[pos][0]), float(lon[pos][0])).to_xy(lat[pos], lon[pos])
+    return activity.t_s[pos], x, y
+
+
+def _chords(activity: Activity, dist: np.ndarray, from_m: float, to_m: float) -> tuple[np.ndarray, ...]:
+    """Per record, the displacement (dx, dy, metres east and north) between the points `from_m` and
+    `to_m` of path away from it (found on the distance axis, at most MAX_BASELINE_S / 2 away in time),
+    and the times (t_from, t_to) of those points."""
+    t = activity.t_s
+    tp, x, y = _fixes_xy(activity)
+    dk = dist + 1e-6 * np.arange(dist.size)
+    t_from = np.clip(np.interp(dk + from_m, dk, t), t - MAX_BASELINE_S / 2, t + MAX_BASELINE_S / 2)
+    t_to = np.clip(np.interp(dk + to_m, dk, t), t - MAX_BASELINE_S / 2, t + MAX_BASELINE_S / 2)
+    dx = np.interp(t_to, tp, x) - np.interp(t_from, tp, x)
+    dy = np.interp(t_to, tp, y) - np.interp(t_from, tp, y)
+    return t_from, t_to, dx, dy
+
+
 def heading_llr(activity: Activity, dist: np.ndarray | None) -> np.ndarray | None:
     """Per-record log-likelihood ratio backward:forward from facing versus travel (0 where unusable)."""
     hd = activity.heading_deg
@@ -246,17 +282,7 @@ def heading_llr(activity: Activity, dist: np.ndarray | None) -> np.ndarray | Non
     usable = np.isfinite(hd) & pos
     if usable.sum() < 2 or pos.sum() < 2 or dist is None:
         return None
-    proj = LocalProjection(float(lat[pos][0]), float(lon[pos][0]))
-    x, y = proj.to_xy(lat[pos], lon[pos])
-    tp = t[pos]
-    # Chord over BASELINE_M of path centred on each record, found on the distance axis.
-    dk = dist + 1e-6 * np.arange(dist.size)
-    t_lo = np.interp(dk - BASELINE_M / 2, dk, t)
-    t_hi = np.interp(dk + BASELINE_M / 2, dk, t)
-    t_lo = np.maximum(t_lo, t - MAX_BASELINE_S / 2)
-    t_hi = np.minimum(t_hi, t + MAX_BASELINE_S / 2)
-    dx = np.interp(t_hi, tp, x) - np.interp(t_lo, tp, x)
-    dy = np.interp(t_hi, tp, y) - np.interp(t_lo, tp, y)
+    t_lo, t_hi, dx, dy = _chords(activity, dist, -BASELINE_M / 2, BASELINE_M / 2)
     chord = np.hypot(dx, dy)
     path = np.interp(t_hi, t, dist) - np.interp(t_lo, t, dist)
     travel = np.arctan2(dx, dy)
@@ -857,10 +883,48 @@ def _speed_hint(t: np.ndarray, dist: np.ndarray | None) -> np.ndarray:
     return np.maximum(np.clip((dip - 0.2) / 0.3, 0.0, 1.0), np.clip((level - 0.15) / 0.2, 0.0, 1.0))
 
 
+def reversals(activity: Activity, dist: np.ndarray | None) -> np.ndarray:
+    """Records where the runner turns back the way they came (an out-and-back drill's end).
+
+    The path's chord over REVERSAL_M before a record points against the chord
+    over REVERSAL_M after it, both nearly as long as the path (GPS jitter
+    around a slow or standing runner makes short chords point anywhere). One
+    record per turn: the slowest (by the positions) within REVERSAL_M / 2 of
+    path of where the two chords are longest, since the runner covers little
+    ground while turning and the path alone cannot say when.
+    """
+    if dist is None or not activity.has_position or np.isfinite(activity.lat_deg).sum() < 2:
+        return np.zeros(0, dtype=int)
+    *_, bx, by = _chords(activity, dist, -REVERSAL_M, 0.0)
+    *_, ax, ay = _chords(activity, dist, 0.0, REVERSAL_M)
+    before, after = np.hypot(bx, by), np.hypot(ax, ay)
+    shorter = np.minimum(before, after)
+    cos = (bx * ax + by * ay) / np.maximum(before * after, 1e-9)
+    turned = (cos <= -REVERSAL_COS) & (shorter >= REVERSAL_CHORD * REVERSAL_M)
+    t = activity.t_s
+    tp, x, y = _fixes_xy(activity)
+    h = TURN_SPEED_HALF_S
+    moved = np.hypot(np.interp(t + h, tp, x) - np.interp(t - h, tp, x),
+                     np.interp(t + h, tp, y) - np.interp(t - h, tp, y))
+    out = []
+    for r in _peaks(shorter, turned).tolist():
+        near = (np.abs(dist - dist[r]) <= REVERSAL_M / 2) & (np.abs(t - t[r]) <= MAX_BASELINE_S / 2)
+        out.append(int(np.flatnonzero(near)[np.argmin(moved[near])]))
+    return np.unique(np.asarray(out, dtype=int))
+
+
 def _switch_probability(activity: Activity, dt: np.ndarray, inactive: np.ndarray, dist: np.ndarray | None) -> np.ndarray:
-    """Chance of a direction switch between interval i-1 and i: rare, likelier at stops, laps and slow-downs."""
+    """Chance of a direction switch between interval i-1 and i: rare, likelier at stops, laps, slow-downs
+    and where the runner turns back."""
     p = 1.0 - np.exp(-dt / MEAN_DWELL_S)
     p = np.maximum(p, SPEED_HINT_P * _speed_hint(activity.t_s, dist))
+    at = reversals(activity, dist)
+    if at.size:
+        legs = np.diff(dist[at])
+        shuttle = np.minimum(np.append(legs, np.inf), np.insert(legs, 0, np.inf)) <= SHUTTLE_LEG_M
+        turn_p = np.where(shuttle, REVERSAL_SWITCH_P, TURN_SWITCH_P)
+        keep = at < p.size
+        p[at[keep]] = np.maximum(p[at[keep]], turn_p[keep])
     prev_inactive = np.concatenate(([False], inactive[:-1]))
     p = np.where(inactive | prev_inactive, np.maximum(p, STOP_SWITCH_P), p)
     t = activity.t_s

@@ -405,6 +405,50 @@ def test_shuttle_drill_with_u_turns_from_files(tmp_path):
     assert score.missed_switches == 0
 
 
+def shuttle_plan(leg_s: float, *, u_turns: bool = False) -> list[Phase]:
+    """A warm-up, then ten out-and-back shuttles: out forward, back backward facing the same way (or,
+    with `u_turns`, every other leg back forward after turning round), then a stop and a cool-down."""
+    plan = [Phase(FR, 240, 3.0)]
+    sense = 1
+    for k in range(10):
+        plan.append(Phase(FR, leg_s, 3.0, sense=sense))
+        back = FR if u_turns and k % 2 else BR
+        plan.append(Phase(back, leg_s * 4 / 3, 2.1 if back == BR else 3.0, sense=-sense))
+    plan.append(stop(30))
+    plan.append(Phase(FR, 240, 3.0, sense=sense))
+    return plan
+
+
+def test_turning_back_is_found_where_the_runner_turns():
+    from retrotrack.direction import _path_distance, reversals
+
+    plan = shuttle_plan(20, u_turns=True)
+    ends = np.cumsum([p.duration_s for p in plan])
+    turns = np.array([ends[i] for i in range(len(plan) - 1)
+                      if None not in (plan[i].gait, plan[i + 1].gait) and plan[i + 1].sense != plan[i].sense])
+    # 19 turns from one leg straight into the next; the one during the 30 s stop is the stop's to mark.
+    assert turns.size == 19
+    for fmt in ("fit", "gpx"):
+        act = activity_from_truth(simulate(41, plan, route="out_and_back"), fmt, heading=False)
+        found = act.t_s[reversals(act, _path_distance(act))]
+        assert found.size == turns.size
+        assert np.max(np.abs(found - turns)) <= 2.0
+    loop = activity_from_truth(simulate(41, intervals()), "fit", heading=False)
+    assert reversals(loop, _path_distance(loop)).size == 0
+
+
+@pytest.mark.parametrize("fmt", ["fit", "gpx"])
+def test_short_shuttles_without_heading_switch_at_the_turns(tmp_path, fmt):
+    """Legs of 18 and 24 s leave few steady windows of gait each; turning back marks where a switch is
+    likely, so each leg is labelled whole and each switch falls at its turn."""
+    sim = simulate(41, shuttle_plan(18), route="out_and_back")
+    act = read_activity(sim.write(tmp_path / f"shuttles.{fmt}", heading=False))
+    score = score_track(sim.truth, act.t_s, detect_direction(act).direction)
+    assert score.accuracy >= 0.97
+    assert score.missed_switches == 0 and score.spurious_switches == 0
+    assert np.median(score.switch_errors_s) <= 0.5
+
+
 def test_analysis_totals_follow_the_labels():
     sim = simulate(33, intervals())
     analysis = analyze_activity(activity_from_truth(sim))
