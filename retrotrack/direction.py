@@ -260,12 +260,11 @@ def _fixes_xy(activity: Activity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return activity.t_s[pos], x, y
 
 
-def _chords(activity: Activity, dist: np.ndarray, from_m: float, to_m: float) -> tuple[np.ndarray, ...]:
-    """Per record, the displacement (dx, dy, metres east and north) between the points `from_m` and
-    `to_m` of path away from it (found on the distance axis, at most MAX_BASELINE_S / 2 away in time),
-    and the times (t_from, t_to) of those points."""
-    t = activity.t_s
-    tp, x, y = _fixes_xy(activity)
+def _chords(t: np.ndarray, dist: np.ndarray, fixes: tuple, from_m: float, to_m: float) -> tuple[np.ndarray, ...]:
+    """Per record (times `t`), the displacement (dx, dy, metres east and north) of the `fixes` (see
+    _fixes_xy) between the points `from_m` and `to_m` of path away from it (found on the distance axis,
+    at most MAX_BASELINE_S / 2 away in time), and the times (t_from, t_to) of those points."""
+    tp, x, y = fixes
     dk = dist + 1e-6 * np.arange(dist.size)
     t_from = np.clip(np.interp(dk + from_m, dk, t), t - MAX_BASELINE_S / 2, t + MAX_BASELINE_S / 2)
     t_to = np.clip(np.interp(dk + to_m, dk, t), t - MAX_BASELINE_S / 2, t + MAX_BASELINE_S / 2)
@@ -282,7 +281,7 @@ def heading_llr(activity: Activity, dist: np.ndarray | None) -> np.ndarray | Non
     usable = np.isfinite(hd) & pos
     if usable.sum() < 2 or pos.sum() < 2 or dist is None:
         return None
-    t_lo, t_hi, dx, dy = _chords(activity, dist, -BASELINE_M / 2, BASELINE_M / 2)
+    t_lo, t_hi, dx, dy = _chords(t, dist, _fixes_xy(activity), -BASELINE_M / 2, BASELINE_M / 2)
     chord = np.hypot(dx, dy)
     path = np.interp(t_hi, t, dist) - np.interp(t_lo, t, dist)
     travel = np.arctan2(dx, dy)
@@ -893,16 +892,16 @@ def reversals(activity: Activity, dist: np.ndarray | None) -> np.ndarray:
     path of where the two chords are longest, since the runner covers little
     ground while turning and the path alone cannot say when.
     """
-    if dist is None or not activity.has_position or np.isfinite(activity.lat_deg).sum() < 2:
+    if dist is None or (np.isfinite(activity.lat_deg) & np.isfinite(activity.lon_deg)).sum() < 2:
         return np.zeros(0, dtype=int)
-    *_, bx, by = _chords(activity, dist, -REVERSAL_M, 0.0)
-    *_, ax, ay = _chords(activity, dist, 0.0, REVERSAL_M)
+    t = activity.t_s
+    fixes = tp, x, y = _fixes_xy(activity)
+    *_, bx, by = _chords(t, dist, fixes, -REVERSAL_M, 0.0)
+    *_, ax, ay = _chords(t, dist, fixes, 0.0, REVERSAL_M)
     before, after = np.hypot(bx, by), np.hypot(ax, ay)
     shorter = np.minimum(before, after)
     cos = (bx * ax + by * ay) / np.maximum(before * after, 1e-9)
     turned = (cos <= -REVERSAL_COS) & (shorter >= REVERSAL_CHORD * REVERSAL_M)
-    t = activity.t_s
-    tp, x, y = _fixes_xy(activity)
     h = TURN_SPEED_HALF_S
     moved = np.hypot(np.interp(t + h, tp, x) - np.interp(t - h, tp, x),
                      np.interp(t + h, tp, y) - np.interp(t - h, tp, y))
