@@ -75,8 +75,8 @@ def in_spans(t_mid: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
     return out
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) index pairs of the True runs in a boolean array."""
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of the True runs in a boolean array (stop exclusive)."""
     if mask.size == 0:
         return []
     edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
@@ -106,7 +106,7 @@ def stopped_intervals(activity: Activity) -> np.ndarray:
     if not np.isfinite(speed).any() and np.isfinite(cad_mid).any():
         slow = np.isfinite(cad_mid) & (cad_mid < MOVING_CADENCE_SPM / 2)
     stopped = np.zeros(n - 1, dtype=bool)
-    for start, stop in _runs(slow):
+    for start, stop in true_runs(slow):
         if t[stop] - t[start] >= MIN_STOP_S:
             stopped[start:stop] = True
     stopped |= in_spans(mid, activity.pauses)

@@ -35,6 +35,7 @@ import numpy as np
 from retrotrack.direction import DirectionTrack, detect_direction
 from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity, Direction
+from retrotrack.motion import true_runs
 from retrotrack.race.gates import GateCrossing, GateGeometry, find_crossings
 from retrotrack.race.model import RaceInfo, RunnerTrace, SplitTime
 from retrotrack.race.progress import (
@@ -409,10 +410,7 @@ def _wrong_stretches(t_gun, wrong: np.ndarray, start_s, end_s, dist) -> list[str
     if not w.any():
         return []
     runs = []
-    edges = np.diff(np.concatenate(([0], w.astype(np.int8), [0])))
-    starts = np.flatnonzero(edges == 1)
-    stops = np.flatnonzero(edges == -1)
-    for a, b in zip(starts.tolist(), stops.tolist()):
+    for a, b in true_runs(w):
         if runs and t_gun[a] - t_gun[runs[-1][1]] <= 20.0:
             runs[-1][1] = b
         else:
@@ -903,12 +901,7 @@ def standstill_at_line(geom: GateGeometry, t, x, y, cr: GateCrossing, still: np.
     i = min(max(cr.index, 0), n - 1)
     if not near[i]:
         return None
-    lo = i
-    while lo - 1 >= 0 and near[lo - 1]:
-        lo -= 1
-    hi = i
-    while hi + 1 < n and near[hi + 1]:
-        hi += 1
+    lo, hi = next((s, e) for s, e in true_runs(near) if s <= i < e)
     v = displacement_speed_mps(t, x, y, half_window_s=2.0)
     before = (t >= t[lo] - 15.0) & (t < t[lo]) & np.isfinite(v)
     if before.sum() < 3:
@@ -916,20 +909,9 @@ def standstill_at_line(geom: GateGeometry, t, x, y, cr: GateCrossing, still: np.
     pace = float(np.median(v[before]))
     if pace < 1.5:
         return None
-    seg = np.arange(lo, hi + 1)
+    seg = np.arange(lo, hi)
     still = still[seg]
-    first_still = None
-    k = 0
-    while k < seg.size:
-        if still[k]:
-            m = k
-            while m + 1 < seg.size and still[m + 1]:
-                m += 1
-            if t[seg[m]] - t[seg[k]] >= STANDSTILL_S:
-                first_still = k
-                break
-            k = m
-        k += 1
+    first_still = next((s for s, e in true_runs(still) if t[seg[e - 1]] - t[seg[s]] >= STANDSTILL_S), None)
     if first_still is None:
         return None
     half = 0.5 * pace
