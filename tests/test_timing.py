@@ -282,6 +282,32 @@ def test_direction_check_fails_with_evidence():
     assert r.direction.reason.startswith("ran forward 0:30 of 1:40 (30 %) between 14")
 
 
+def test_a_dnf_who_walks_off_forward_after_dropping_out_still_ran_backward():
+    # 48 s backward at 4 m/s to 180 m, 20 s slowing to a stand, then 90 s walking off forward at 1.2 m/s
+    # (more moving time than the race itself): the walk is no part of their race, in direction or distance.
+    t = np.arange(-60.0, 220.5, 1.0)
+    x = np.where(t <= 2.0, -12.0, -12.0 + 4.0 * (t - 2.0))
+    x = np.where(t > 50.0, 180.0 + 30.0 * (1 - np.exp(-(t - 50.0) / 5.0)), x)
+    x = np.where(t > 100.0, 210.0 + 1.2 * (t - 100.0), x)
+    act = activity(t, x)
+    r = time_activity(act, race(), labels(act, forward_between=(100.0, 230.0)))
+    assert r.status == "dnf"
+    assert r.direction.check == "pass" and r.direction.backward_fraction == 1.0
+    assert r.reason.startswith("stopped racing after 19") and "without reaching the finish" in r.reason
+    assert r.end_s == pytest.approx(53.0, abs=3.0)
+
+
+def test_a_dnf_who_ran_forward_before_dropping_out_fails():
+    t = np.arange(-60.0, 220.5, 1.0)
+    x = np.where(t <= 2.0, -12.0, -12.0 + 4.0 * (t - 2.0))
+    x = np.where(t > 80.0, 300.0 + 1.2 * (t - 80.0), x)
+    act = activity(t, x)
+    r = time_activity(act, race(distance_m=800.0, finish=gate("finish", 800.0)),
+                      labels(act, forward_between=(40.0, 230.0)))
+    assert r.status == "dnf"
+    assert r.direction.check == "fail" and r.direction.reason.startswith("ran forward 0:4")
+
+
 def test_direction_unverified_without_evidence():
     t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0)
     act = activity(t, x)

@@ -63,6 +63,9 @@ START_EXCLUSION_M = 50.0
 ACROSS_AT_GUN_M = 40.0
 """A runner standing up to this far past the start line at the gun is taken to be lined up on it: GPS error,
 or a lane ahead of a waterfall line (lane 8 of an 800 m start in lanes stands 27 m past lane 1)."""
+RACE_PACE_SHARE = 0.6
+PACE_HELD_S = 5.0
+"""A runner who does not finish stopped racing when they last held this share of their race pace this long."""
 UNVERIFIED_BELOW = 0.5
 """The direction check is unverified when less than this share of the moving time has a known direction."""
 CONTRAST_SHARE = 0.1
@@ -303,6 +306,26 @@ def motion_onset_s(t_gun: np.ndarray, speed: np.ndarray, cadence: np.ndarray, af
         f = float(np.clip(f, 0.0, 1.0))
         return max(float(t_gun[k - 1] + f * (t_gun[k] - t_gun[k - 1])), after_s)
     return None
+
+
+def stopped_racing_s(t_gun: np.ndarray, speed: np.ndarray, start_s: float, end_s: float) -> float:
+    """A runner who did not finish: when they last held RACE_PACE_SHARE of their race pace for PACE_HELD_S.
+
+    After that they walked off the course or stood about (facing any way), which
+    is no part of their race: neither its direction nor its distance. `end_s`
+    where they never slowed for good (the track simply ends).
+    """
+    inside = (t_gun >= start_s) & (t_gun <= end_s) & np.isfinite(speed)
+    moving = np.flatnonzero(inside & (speed >= MOVING_SPEED_MPS))
+    if moving.size < MIN_PACE_FIXES:
+        return end_s
+    # Race pace: the median over distance, not time (a long walk off covers little ground).
+    v = np.sort(speed[moving])
+    ground = np.cumsum(v)
+    pace = float(v[np.searchsorted(ground, 0.5 * ground[-1])])
+    fast = inside & (speed >= RACE_PACE_SHARE * pace)
+    held = [b - 1 for a, b in true_runs(fast) if t_gun[b - 1] - t_gun[a] >= PACE_HELD_S]
+    return float(t_gun[held[-1]]) if held else end_s
 
 
 def _setting_off(speed, cad, i: int, reliable_speed: bool) -> bool:
@@ -704,7 +727,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     if anchor_kind is None:
         timing.depth = None
     start = timing.start_s
-    end = timing.finish_s if finished else float(t[-1])
+    end = timing.finish_s if finished else stopped_racing_s(t, go_speed, start, float(t[-1]))
     timing.end_s = end
     race_dist = dist - float(np.interp(start, t, dist))
     timing.direction = direction_check(t, labels, start, end, race, race_dist,
@@ -719,7 +742,10 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
             timing.reason = f"track damaged before the finish, readable to {where}{laps}: {activity.warnings[0]}"
         else:
             timing.status = "dnf"
-            timing.reason = f"track ends after {where} without reaching the finish{laps}"
+            if end < t[-1] - PACE_HELD_S:
+                timing.reason = f"stopped racing after {where}{laps}, without reaching the finish"
+            else:
+                timing.reason = f"track ends after {where} without reaching the finish{laps}"
     if with_trace:
         timing.trace = _trace(activity, t, start, end, speed, labels)
     return timing
