@@ -447,7 +447,10 @@ def test_a_standing_start_from_positions_alone_reads_through_gps_noise():
         times = sprint_start_times(sg, t, x, y, stand, react + rng.normal(0.0, 0.2))
         errs.append(float(np.interp(depth, DEPTH_GRID_M, times)) - true_start)
     assert abs(np.mean(errs)) < 0.15  # reading progress off the fixes takes noise for progress: 0.5 s early
-    assert np.median(np.abs(errs)) < 0.35
+    # The onset from steps (here to 0.2 s) holds the fit's setting-off moment near it: GPS alone lets it
+    # wander a second either way.
+    assert np.median(np.abs(errs)) < 0.25
+    assert np.percentile(np.abs(errs), 90) < 0.55
 
 
 def test_a_clean_standing_start_from_positions_alone_is_exact():

@@ -116,6 +116,8 @@ START_FIT_REACH_M = 40.0
 """Without a watch distance, the start is fitted over this long standing and this long (and far) running."""
 ONSET_SHIFT_S = tuple(np.round(np.arange(-1.0, 1.01, 0.1), 1))
 """Setting-off moments tried around the detected onset."""
+ONSET_SD_S = 0.3
+"""How well an onset from steps or the watch's speed is known: half a record either way at 1 Hz."""
 DEPARTURE_SHIFT_S = tuple(np.round(np.arange(-3.0, 1.01, 0.1), 1))
 """...and around one found from positions alone (departure_s), which jitter and a slow first stride can
 put a second or two late."""
@@ -702,7 +704,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         if clock is not None:
             start_s = clock.time_at(anchor_mark + grid)
         else:
-            start_s = sprint_start_times(sg, t, x, y, stand, onset, shifts)
+            start_s = sprint_start_times(sg, t, x, y, stand, onset, shifts, None if onset_sd else ONSET_SD_S)
             if start_s is None:
                 start_s = _gps_progress_times(sg, t, x, y, stand, onset, z_stand)
         # Not before they set off, as far as that is known (from positions alone, to a few seconds).
@@ -1147,7 +1149,7 @@ def displacement_speed_mps(t, x, y, half_window_s: float = 3.0) -> np.ndarray:
 
 
 def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: float,
-                       shifts: tuple[float, ...] = ONSET_SHIFT_S) -> np.ndarray | None:
+                       shifts: tuple[float, ...] = ONSET_SHIFT_S, shift_sd_s: float | None = ONSET_SD_S) -> np.ndarray | None:
     """Without a watch distance: for each depth behind the line, when the runner got there from standing.
 
     The fixes from standing through the first seconds of running are fitted as
@@ -1157,7 +1159,8 @@ def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: fl
     v(1 - exp(-u/tau)) (the Furusawa-Hill model) or steady acceleration to v
     (see SPRINT_SHAPES). Each (setting-off moment, shape) is solved by least
     squares for the rest, and each depth's time is the fits'
-    weighted by how well they explain the fixes. A drifting error and a
+    weighted by how well they explain the fixes and, with `shift_sd_s`, by how
+    far the moment is from the onset (GPS cannot place it to a second; steps can). A drifting error and a
     jittering one are both averaged away, where reading progress off the fixes
     themselves takes jitter for progress. None where too few fixes say so.
     """
@@ -1178,7 +1181,7 @@ def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: fl
     tc = t[use] - onset
     aa = a[use]
     u_grid = np.linspace(0.0, 60.0, 1201)
-    rss, times = [], []
+    rss, times, moved = [], [], []
     for shift in shifts:
         u = np.maximum(tc - shift, 0.0)
         for shape in SPRINT_SHAPES:
@@ -1189,9 +1192,12 @@ def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: fl
                 continue
             rss.append(float(np.sum((design @ coef - aa) ** 2)))
             times.append(onset + shift + np.interp(DEPTH_GRID_M, v * shape(u_grid), u_grid))
+            moved.append(shift)
     if not rss:
         return None
     w = fit_weights(rss, tc.size)
+    if shift_sd_s is not None:
+        w = w * np.exp(-0.5 * (np.asarray(moved) / shift_sd_s) ** 2)
     return (w[:, None] * np.asarray(times)).sum(axis=0) / w.sum()
 
 
