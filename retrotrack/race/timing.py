@@ -729,7 +729,8 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     if anchor_kind is None:
         timing.depth = None
     start = timing.start_s
-    end = timing.finish_s if finished else stopped_racing_s(t, go_speed, start, float(t[-1]))
+    # A damaged track's direction check covers all that is readable (INTERFACE.md).
+    end = timing.finish_s if finished else float(t[-1]) if damaged else stopped_racing_s(t, go_speed, start, float(t[-1]))
     timing.end_s = end
     race_dist = dist - float(np.interp(start, t, dist))
     timing.direction = direction_check(t, labels, start, end, race, race_dist,
