@@ -133,11 +133,14 @@ def _steady(top_s: float):
     return lambda u: np.where(u < top_s, u * u / (2.0 * top_s), u - top_s / 2.0)
 
 
-SPRINT_SHAPES = ((lambda u: u,)
-                 + tuple(_furusawa(tau) for tau in (0.3, 0.6, 1.0, 1.5, 2.2))
-                 + tuple(_steady(top) for top in (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)))
-"""Distance covered u seconds after setting off, per metre a second of top speed: at once, with speed
-v(1 - exp(-u / tau)), or at a steady acceleration reaching it in `top` seconds."""
+SPRINT_SHAPES = (tuple((_furusawa(tau), tau) for tau in (0.3, 0.6, 1.0, 1.5, 2.2))
+                 + tuple((_steady(top), top) for top in (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)))
+"""(shape, rise_s): distance covered u seconds after setting off, per metre a second of top speed v,
+with speed v(1 - exp(-u / tau)) or at a steady acceleration reaching v in `top` seconds; either way
+the first acceleration is v / rise_s."""
+MAX_START_ACCEL_MPS2 = 8.0
+"""No runner leaves a standing start faster than this (elite sprinters out of blocks manage 8-10 m/s^2;
+a standing backward start far less): a fit needing more takes GPS noise for a start."""
 MAX_PACE_SHIFT_S = 10.0
 PACE_WINDOW_S = 20.0
 LONG_PACE_WINDOW_S = 45.0
@@ -1064,14 +1067,15 @@ def _rise_onset(t, progress, ok, coarse_s: float) -> float | None:
     onsets = np.arange(coarse_s + DEPARTURE_LOOK_S[0], coarse_s + DEPARTURE_LOOK_S[1] + 1e-9, 0.25)
     u = np.maximum(tt[None, :] - onsets[:, None], 0.0)
     best, best_rss = None, np.inf
-    for shape in SPRINT_SHAPES:
+    for shape, rise_s in SPRINT_SHAPES:
         # progress = a + v * shape(u), by least squares for every onset at once.
         g = shape(u)
         gc = g - g.mean(axis=1, keepdims=True)
         var = np.einsum("ij,ij->i", gc, gc)
         v = np.divide(gc @ pc, var, out=np.zeros_like(var), where=var > 1e-9)
         resid = pc[None, :] - v[:, None] * gc
-        rss = np.where(v >= MOVING_SPEED_MPS, np.einsum("ij,ij->i", resid, resid), np.inf)
+        ok = (v >= MOVING_SPEED_MPS) & (v <= MAX_START_ACCEL_MPS2 * rise_s)
+        rss = np.where(ok, np.einsum("ij,ij->i", resid, resid), np.inf)
         i = int(np.argmin(rss))
         if rss[i] < best_rss:
             best, best_rss = float(onsets[i]), float(rss[i])
@@ -1185,11 +1189,11 @@ def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: fl
     rss, times, moved = [], [], []
     for shift in shifts:
         u = np.maximum(tc - shift, 0.0)
-        for shape in SPRINT_SHAPES:
+        for shape, rise_s in SPRINT_SHAPES:
             design = np.column_stack((np.ones(tc.size), tc, shape(u)))
             coef, *_ = np.linalg.lstsq(design, aa, rcond=None)
             v = coef[2]
-            if not (MOVING_SPEED_MPS <= v <= 12.0):
+            if not (MOVING_SPEED_MPS <= v <= min(12.0, MAX_START_ACCEL_MPS2 * rise_s)):
                 continue
             rss.append(float(np.sum((design @ coef - aa) ** 2)))
             times.append(onset + shift + np.interp(DEPTH_GRID_M, v * shape(u_grid), u_grid))
