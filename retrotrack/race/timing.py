@@ -325,8 +325,9 @@ def stopped_racing_s(t_gun: np.ndarray, speed: np.ndarray, start_s: float, end_s
     if moving.size < MIN_PACE_FIXES:
         return end_s
     # Race pace: the median over distance, not time (a long walk off covers little ground).
-    v = np.sort(speed[moving])
-    ground = np.cumsum(v)
+    order = np.argsort(speed[moving])
+    v = speed[moving][order]
+    ground = np.cumsum(v * np.gradient(t_gun)[moving][order])
     pace = float(v[np.searchsorted(ground, 0.5 * ground[-1])])
     fast = inside & (speed >= RACE_PACE_SHARE * pace)
     held = [b - 1 for a, b in true_runs(fast) if t_gun[b - 1] - t_gun[a] >= PACE_HELD_S]
@@ -1163,11 +1164,12 @@ def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: fl
     start, u seconds after setting off near the detected onset: speed
     v(1 - exp(-u/tau)) (the Furusawa-Hill model) or steady acceleration to v
     (see SPRINT_SHAPES). Each (setting-off moment, shape) is solved by least
-    squares for the rest, and each depth's time is the fits'
-    weighted by how well they explain the fixes and, with `shift_sd_s`, by how
-    far the moment is from the onset (GPS cannot place it to a second; steps can). A drifting error and a
-    jittering one are both averaged away, where reading progress off the fixes
-    themselves takes jitter for progress. None where too few fixes say so.
+    squares for the rest, and each depth's time is the fits' weighted by how
+    well they explain the fixes and, with `shift_sd_s`, by how far the moment
+    is from the onset (GPS cannot place it to a second; steps can). A drifting
+    error and a jittering one are both averaged away, where reading progress
+    off the fixes themselves takes jitter for progress. None where too few
+    fixes say so.
     """
     a = geom.along(x, y)
     ok = np.isfinite(a)
