@@ -15,7 +15,7 @@ from retrotrack.simulate.gait import Gait, make_runner
 from retrotrack.simulate.gps import correlated_gps_error
 from retrotrack.simulate.gpxwriter import write_activity_gpx
 from retrotrack.simulate.routes import loop_route, out_and_back_route, track_route
-from retrotrack.simulate.session import SCENARIOS, Phase, activity_from_truth, simulate_activity
+from retrotrack.simulate.session import SCENARIOS, Phase, Recording, activity_from_truth, simulate_activity
 from retrotrack.simulate.truth import Truth, TruthSegment, predicted_switches, score_track
 
 START = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
@@ -116,6 +116,32 @@ def test_backward_steps_are_shorter_and_quicker_at_one_speed():
         assert r.step_length_m(Gait.BACKWARD_WALK, 1.0) < r.step_length_m(Gait.FORWARD_WALK, 1.0)
         assert r.backward_run_mps <= r.forward_run_mps
         assert np.allclose(r.step_length_m(Gait.FORWARD_RUN, 3.0) * r.cadence_spm(Gait.FORWARD_RUN, 3.0) / 60, 3.0)
+
+
+def test_contact_is_a_smaller_share_of_a_backward_step():
+    """Running dynamics: contact time per step falls with speed, and backward (longer aerial phase) it is
+    a smaller share of the step at the same speed; walking records none."""
+    rng = np.random.default_rng(2)
+    for kind in ("typical", "tall", "overlap"):
+        r = make_runner(rng, kind)
+        c_f, c_b = r.cadence_spm(Gait.FORWARD_RUN, 2.5), r.cadence_spm(Gait.BACKWARD_RUN, 2.5)
+        s_f, s_b = r.stance_time_ms(Gait.FORWARD_RUN, 2.5, c_f), r.stance_time_ms(Gait.BACKWARD_RUN, 2.5, c_b)
+        assert 180.0 < s_b < s_f < 330.0
+        assert s_b * c_b < s_f * c_f
+        assert r.stance_time_ms(Gait.FORWARD_RUN, 4.0, c_f) < s_f
+        assert np.isnan(r.stance_time_ms(Gait.FORWARD_WALK, 1.4, 110.0))
+
+
+def test_running_dynamics_round_trip_through_a_fit_file(tmp_path):
+    plan = [Phase(Gait.FORWARD_WALK, 60, 1.4), Phase(Gait.FORWARD_RUN, 120, 3.0), Phase(Gait.BACKWARD_RUN, 120, 2.1)]
+    sim = simulate_activity(4, phases=plan, recording=Recording(dynamics=True))
+    act = read_activity(sim.write(tmp_path / "s.fit", heading=False))
+    assert np.allclose(act.stance_time_ms, sim.stance_time_ms, atol=0.051, equal_nan=True)
+    mid = act.t_s
+    walk, fwd, back = (mid > 10) & (mid < 55), (mid > 70) & (mid < 175), (mid > 190) & (mid < 295)
+    assert np.isnan(act.stance_time_ms[walk]).all()
+    assert np.nanmedian(act.stance_time_ms[back]) < 0.95 * np.nanmedian(act.stance_time_ms[fwd])
+    assert np.isnan(read_activity(sim.write(tmp_path / "n.fit", cadence=False)).stance_time_ms).all()
 
 
 def test_runner_kinds():

@@ -337,7 +337,7 @@ def _paused_s(start_s: float, end_s: float, pauses) -> float:
 
 def write_activity_fit(target, *, start_time: datetime, t_s, lat_deg=None, lon_deg=None, distance_m=None,
                        speed_mps=None, cadence_spm=None, heart_rate_bpm=None, altitude_m=None,
-                       heading_deg=None, step_length_m=None, laps=(), sport="running", pauses=(),
+                       heading_deg=None, step_length_m=None, stance_time_ms=None, laps=(), sport="running", pauses=(),
                        compressed_timestamps=False, summary_first=False, manufacturer="garmin",
                        product=None) -> bytes:
     """Encode an activity as a Garmin-style FIT file; write it to `target` (a path) unless None.
@@ -357,7 +357,7 @@ def write_activity_fit(target, *, start_time: datetime, t_s, lat_deg=None, lon_d
     lat, lon = _array(lat_deg, n), _array(lon_deg, n)
     dist, speed = _array(distance_m, n), _array(speed_mps, n)
     cad, hr, alt = _array(cadence_spm, n), _array(heart_rate_bpm, n), _array(altitude_m, n)
-    heading, step = _array(heading_deg, n), _array(step_length_m, n)
+    heading, step, stance = _array(heading_deg, n), _array(step_length_m, n), _array(stance_time_ms, n)
     t0 = fit_seconds(start_time)
     ts = t0 + np.round(t).astype(np.int64)
     t_end = int(ts[-1])
@@ -430,6 +430,7 @@ def write_activity_fit(target, *, start_time: datetime, t_s, lat_deg=None, lon_d
             distance=dist[i], speed=speed[i], heart_rate=hr[i], altitude=alt[i],
             cadence=whole[i], fractional_cadence=frac[i] / 128.0 if np.isfinite(frac[i]) else None,
             step_length=step[i] * 1000.0 if np.isfinite(step[i]) else None,
+            stance_time=stance[i] if np.isfinite(stance[i]) else None,
             dev={(0, 0): heading[i] % 360.0} if np.isfinite(heading[i]) else None,
         )
     while ev < len(events):

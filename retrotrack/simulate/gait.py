@@ -7,7 +7,11 @@ Published figures the model follows:
 - backward running at the same speed: ~11 % higher step rate and 10-20 %
   shorter steps; chosen backward speeds ~70 % of forward for the same effort;
 - walking: step rate and step length both grow about as speed**0.5; walking
-  backward, steps are 15-25 % shorter at the same speed and speeds are lower.
+  backward, steps are 15-25 % shorter at the same speed and speeds are lower;
+- ground contact (running dynamics): a share of each step (the duty factor)
+  that falls as speed rises, about 0.74 at 3 m/s; backward, the aerial phase
+  is longer (0.098 against 0.072 s in Cavagna et al. 2012, J Exp Biol
+  215:75), so contact is a smaller share of an already shorter step.
 """
 
 from __future__ import annotations
@@ -55,6 +59,10 @@ class Runner:
     backward_run_mps: float
     forward_walk_mps: float
     backward_walk_mps: float
+    run_duty_3mps: float = 0.74
+    """Forward running: ground contact time / step time at 3 m/s (falls as speed**-0.3)."""
+    back_run_duty_ratio: float = 0.88
+    """Backward / forward duty factor at the same speed (< 1: a longer aerial phase)."""
 
     @property
     def leg_length_m(self) -> float:
@@ -76,6 +84,17 @@ class Runner:
             return c * self.back_run_cadence_ratio if gait is Gait.BACKWARD_RUN else c
         c = self.walk_cadence_1p4mps * (v / 1.4) ** 0.5
         return c / self.back_walk_step_ratio if gait is Gait.BACKWARD_WALK else c
+
+    def stance_time_ms(self, gait: Gait, speed_mps, cadence_spm) -> np.ndarray:
+        """Ground contact time per step running in `gait` at `speed_mps` and `cadence_spm` (NaN walking)."""
+        if not gait.running:
+            return np.full(np.shape(speed_mps), np.nan)
+        v = np.maximum(np.asarray(speed_mps, dtype=float), 1.0)
+        duty = self.run_duty_3mps * (v / 3.0) ** -0.3
+        if gait is Gait.BACKWARD_RUN:
+            duty = duty * self.back_run_duty_ratio
+        with np.errstate(divide="ignore"):
+            return np.where(cadence_spm > 0, duty * 60000.0 / np.asarray(cadence_spm, dtype=float), np.nan)
 
     def step_length_m(self, gait: Gait, speed_mps) -> np.ndarray:
         v = np.maximum(np.asarray(speed_mps, dtype=float), 0.3)
@@ -116,6 +135,12 @@ def make_runner(rng: np.random.Generator, kind: str = "typical", name: str | Non
         walk_ratio = rng.uniform(0.84, 0.9)
     elif kind == "tall":
         back = fwd * rng.uniform(0.7, 0.85)
+    # Contact-time traits from their own generator, so that adding them left every other draw as it was.
+    own = np.random.default_rng(int(c3 * 1e6) % 2**32)
+    duty = float(np.clip(own.normal(0.74, 0.04), 0.62, 0.86))
+    duty_ratio = float(np.clip(own.normal(0.88, 0.035), 0.78, 0.97))
+    if kind == "overlap":
+        duty_ratio = float(own.uniform(0.92, 0.97))
     return Runner(
         name=name or f"{kind} {height:.2f} m",
         height_m=float(height),
@@ -128,4 +153,6 @@ def make_runner(rng: np.random.Generator, kind: str = "typical", name: str | Non
         backward_run_mps=float(back),
         forward_walk_mps=float(fwd_walk),
         backward_walk_mps=float(back_walk),
+        run_duty_3mps=duty,
+        back_run_duty_ratio=duty_ratio,
     )

@@ -94,12 +94,16 @@ class SimulatedActivity:
     laps: list[tuple[float, float, float]] = field(default_factory=list)
     pauses: list[tuple[float, float]] = field(default_factory=list)
     sport: str = "running"
+    stance_time_ms: np.ndarray | None = None
+    """Ground contact time per step, where running dynamics were recorded (FIT only)."""
 
     def _channels(self, heading: bool, cadence: bool) -> dict:
         return {
             "cadence_spm": self.cadence_spm if cadence else None,
             "heading_deg": self.heading_deg if heading else None,
             "step_length_m": self.step_length_m if cadence and np.isfinite(self.step_length_m).any() else None,
+            "stance_time_ms": (self.stance_time_ms if cadence and self.stance_time_ms is not None
+                               and np.isfinite(self.stance_time_ms).any() else None),
         }
 
     def write_fit(self, target: str | Path | None, *, heading: bool = True, cadence: bool = True, **kwargs) -> bytes:
@@ -111,7 +115,8 @@ class SimulatedActivity:
             target, start_time=self.start_time, t_s=self.t_s, lat_deg=self.lat_deg, lon_deg=self.lon_deg,
             distance_m=self.distance_m, speed_mps=self.speed_mps, cadence_spm=ch["cadence_spm"],
             heart_rate_bpm=self.heart_rate_bpm, altitude_m=self.altitude_m, heading_deg=ch["heading_deg"],
-            step_length_m=ch["step_length_m"], laps=self.laps, sport=self.sport, pauses=self.pauses, **kwargs,
+            step_length_m=ch["step_length_m"], stance_time_ms=ch["stance_time_ms"], laps=self.laps,
+            sport=self.sport, pauses=self.pauses, **kwargs,
         )
 
     def write_gpx(self, target: str | Path | None, *, heading: bool = True, cadence: bool = True) -> str:
@@ -147,8 +152,8 @@ class SimulatedActivity:
 def activity_from_arrays(
     *, file: str = "simulated.fit", fmt: str = "fit", start_time: datetime | None = None, t_s,
     lat_deg=None, lon_deg=None, distance_m=None, speed_mps=None, cadence_spm=None, heading_deg=None,
-    heart_rate_bpm=None, altitude_m=None, step_length_m=None, laps=(), pauses=(), sport: str = "running",
-    sessions: list[Session] | None = None,
+    heart_rate_bpm=None, altitude_m=None, step_length_m=None, stance_time_ms=None, laps=(), pauses=(),
+    sport: str = "running", sessions: list[Session] | None = None,
 ) -> Activity:
     """An Activity straight from per-record arrays (for hand-made cases), quantised as the format stores it.
 
@@ -172,6 +177,7 @@ def activity_from_arrays(
     put("heading_deg", None if heading_deg is None else np.mod(heading_deg, 360.0), 0.1)
     put("cadence_spm", cadence_spm, 2.0 if fmt == "gpx" else 1.0 / 64.0)
     put("step_length_m", step_length_m, 0.001)
+    put("stance_time_ms", stance_time_ms, 0.1)
     if distance_m is not None:
         put("distance_m", distance_m, 0.01)
     elif np.isfinite(ch["lat_deg"]).any():
@@ -340,6 +346,7 @@ class _Motion:
     facing: np.ndarray
     travel: np.ndarray
     cadence: np.ndarray
+    stance_ms: np.ndarray
 
 
 def _altitude_m(route: Route, u: np.ndarray, hill_m: float) -> np.ndarray:
@@ -393,7 +400,12 @@ def _move(phases: list[Phase], runner: Runner, route: Route, rng: np.random.Gene
     cadence *= np.where(running, 1.0 + HILL_CADENCE_PER_GRADE * grade, 1.0)
     cadence *= 1.0 + gauss_markov(t.size, DT_SIM_S, 0.012, 15.0, rng)
     cadence[v < 0.15] = 0.0
-    return _Motion(t, v, u, phase, facing, travel, cadence)
+    stance = np.full(t.size, np.nan)
+    for j, ph in enumerate(phases):
+        if ph.gait is not None:
+            sel = phase == j
+            stance[sel] = runner.stance_time_ms(ph.gait, v[sel], cadence[sel])
+    return _Motion(t, v, u, phase, facing, travel, cadence, stance)
 
 
 def _record_times(m: _Motion, rng: np.random.Generator, smart: bool) -> np.ndarray:
@@ -530,9 +542,18 @@ def simulate_activity(
     hr = np.clip(70.0 + _smooth(effort, 25.0)[idx] + rng.normal(0, 1.0, n), 50.0, 200.0)
     alt = _altitude_m(route, m.u[idx], hill_m) + rng.normal(0, 0.3, n)
     step = np.full(n, np.nan)
+    stance = np.full(n, np.nan)
     if recording.dynamics:
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(cad > 0, 60.0 * speed / cad * rng.normal(1.0, 0.02, n), np.nan)
+        # Ground contact from the same sensor: averaged over a few steps, a slow drift (fatigue, strap
+        # position), per-record scatter. Its own generator keeps every other channel's draws as they were.
+        own = np.random.default_rng([seed, 41])
+        drift = gauss_markov(n, t_rec, 0.02, 300.0, own)
+        have = np.isfinite(m.stance_ms)
+        averaged = _smooth(np.where(have, m.stance_ms, 0.0), 1.0) / np.maximum(_smooth(have * 1.0, 1.0), 1e-9)
+        stance = averaged[idx] * (1.0 + drift + own.normal(0.0, 0.025, n))
+        stance = np.where(np.isfinite(m.stance_ms[idx]) & (cad > 0), stance, np.nan)
 
     # Laps: pressed at marked phase starts (a second or two late), else automatic every km.
     lap_marks = []
@@ -552,7 +573,7 @@ def simulate_activity(
         seed=seed, scenario=scenario, difficulty=difficulty, runner=runner, route=route, recording=recording,
         start_time=start, truth=_truth(phases), t_s=t_rec, lat_deg=lat, lon_deg=lon, distance_m=distance,
         speed_mps=speed, cadence_spm=cad, heading_deg=heading, heart_rate_bpm=hr, altitude_m=alt,
-        step_length_m=step, laps=laps, pauses=pauses,
+        step_length_m=step, laps=laps, pauses=pauses, stance_time_ms=stance,
     )
 
 
