@@ -333,6 +333,23 @@ class GaitPrior:
     runners on a treadmill (Padulo et al. 2012, J Strength Cond Res 26:1331), 0.64 per unit grade; less
     for some runners and on the road, little walking. Each activity learns its own from its hills."""
 
+    @property
+    def line(self) -> "LinePrior":
+        return LinePrior(np.array([self.alpha[0], self.beta[0], self.hill[0], self.delta[0]]),
+                         np.array([self.alpha[1], self.beta[1], self.hill[1], self.delta[1]]),
+                         np.array([-np.inf, self.beta[2], self.hill[2], self.delta[2]]),
+                         np.array([np.inf, self.beta[3], self.hill[3], self.delta[3]]))
+
+
+@dataclass(frozen=True)
+class LinePrior:
+    """Gaussian prior (mean, sd) and bounds on (a, b1, b2, d) of y = a + b1 x1 + b2 x2 + d * backward."""
+
+    mean: np.ndarray
+    sd: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
 
 GAIT_PRIORS = {
     "run": GaitPrior(3.0, (np.log(168.0), 0.06), (0.17, 0.05, 0.03, 0.4), (0.12, 0.04, 0.07, 0.35),
@@ -346,6 +363,14 @@ BACKWARD_CEILING_MPS = 4.0
 BACKWARD_CEILING_WIDTH = 0.04
 """Backward running that averages more than this is within a few per cent of the world bests (10 km in
 39:20 is 4.24 m/s): the typical-speed prior's tail falls away above it by e per 4 %."""
+STANCE_REF_SPM = 168.0
+STANCE_LINE = LinePrior(np.array([np.log(260.0), -0.3, -1.0, 0.0]), np.array([0.4, 0.3, 0.5, 0.15]),
+                        np.array([-np.inf, -1.5, -3.0, -0.5]), np.array([np.inf, 0.5, 1.0, 0.5]))
+"""Running dynamics: log ground contact time = a + b1 log(v / v_ref) + b2 log(step rate / STANCE_REF_SPM)
++ d * backward, learnt per activity. Contact takes a share of each step, so it shortens as step rate rises
+(b2 near -1); backward, the aerial phase is longer (Cavagna et al. 2012, J Exp Biol 215:75), but how a
+watch or chest strap estimates contact running backward is not published, so the prior on d has no
+sign: contact time tells two gaits apart, the step rate says which is which."""
 HYPOTHESIS_PRIOR = {"forward": 0.5, "backward": 0.2, "mixed": 0.3}
 """Before the data: most sessions are all forward; some mix; few are all backward."""
 
@@ -353,13 +378,15 @@ HYPOTHESIS_PRIOR = {"forward": 0.5, "backward": 0.2, "mixed": 0.3}
 @dataclass
 class GaitWindows:
     """Per interval, over a window of moving time around it: log speed, log step rate, regime, weight
-    (0 = no evidence), and the grade of the ground at the interval."""
+    (0 = no evidence), the grade of the ground at the interval, and contact time where recorded."""
 
     log_v: np.ndarray
     log_c: np.ndarray
     walk: np.ndarray
     weight: np.ndarray
     grade: np.ndarray
+    log_s: np.ndarray | None = None
+    """Log ground contact time (running dynamics), NaN where the window lacks it; None without it."""
 
 
 @dataclass
@@ -406,6 +433,14 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
     rate = np.where(have, cad, 0.0) / 60.0
     steps = np.concatenate(([0.0], np.cumsum(0.5 * (rate[1:] + rate[:-1]) * dt)))
     known = np.concatenate(([0.0], np.cumsum((have[1:] & have[:-1]) * dt)))
+    stance = activity.stance_time_ms
+    has_s = np.isfinite(stance) & (stance > 0)
+    both_s = has_s[1:] & has_s[:-1]
+    contact = None
+    if both_s.sum() >= 10:
+        log_s = np.log(np.where(has_s, stance, 1.0))
+        contact = (np.concatenate(([0.0], np.cumsum(np.where(both_s, 0.5 * (log_s[1:] + log_s[:-1]) * dt, 0.0)))),
+                   np.concatenate(([0.0], np.cumsum(both_s * dt))))
     # Moving-time clock: windows skip stops.
     clock = np.concatenate(([0.0], np.cumsum(np.where(moving, dt, 0.0))))
     ck = clock + 1e-6 * np.arange(n)
@@ -441,7 +476,12 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
         with np.errstate(divide="ignore", invalid="ignore"):
             log_v = np.where(valid, np.log(v), 0.0)
             log_c = np.where(valid, np.log(c), 0.0)
-        return GaitWindows(log_v, log_c, valid & ~run, weight, slope)
+        log_s = None
+        if contact is not None:
+            sum_s, known_s = (np.interp(hi, ck, a) - np.interp(lo, ck, a) for a in contact)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_s = np.where(valid & (known_s >= 0.9 * span), sum_s / known_s, np.nan)
+        return GaitWindows(log_v, log_c, valid & ~run, weight, slope, log_s)
 
     change = np.maximum.reduce([_change_statistic(ck, mid_clock, dist, steps, w) for w in CHANGE_WINDOWS_S])
     short = windows(np.maximum(mid_clock - GAIT_HALF_WINDOW_S, ck[0]), np.minimum(mid_clock + GAIT_HALF_WINDOW_S, ck[-1]))
@@ -562,17 +602,20 @@ class RegimeModel:
 
 
 def fit_regime(regime: str, x: np.ndarray, y: np.ndarray, z: np.ndarray, w: np.ndarray) -> RegimeModel:
-    """MAP fit with population priors and bounds, given P(backward) z per point.
+    """Step rate against speed and grade for one regime, with the population's priors."""
+    return fit_line(regime, GAIT_PRIORS[regime].line, x, y, z, w)
+
+
+def fit_line(name: str, pri: LinePrior, x: np.ndarray, y: np.ndarray, z: np.ndarray, w: np.ndarray) -> RegimeModel:
+    """MAP fit of y = a + x @ (b1, b2) + d * backward with priors and bounds `pri`, given P(backward) z per point.
 
     Works from weighted moments, so refits cost O(1); one winsorised pass sets the
     noise level so that a few windows at a turn or a GPS jump cannot.
     """
-    pri = GAIT_PRIORS[regime]
-    m0 = np.array([0.0, pri.beta[0], pri.hill[0], pri.delta[0]])
-    lam = np.diag([1 / pri.alpha[1] ** 2, 1 / pri.beta[1] ** 2, 1 / pri.hill[1] ** 2, 1 / pri.delta[1] ** 2])
-    lo = np.array([-np.inf, pri.beta[2], pri.hill[2], pri.delta[2]])
-    hi = np.array([np.inf, pri.beta[3], pri.hill[3], pri.delta[3]])
-    yc = y - pri.alpha[0]
+    m0 = np.concatenate(([0.0], pri.mean[1:]))
+    lam = np.diag(1.0 / pri.sd**2)
+    lo, hi = pri.lo, pri.hi
+    yc = y - pri.mean[0]
     # Design rows (1, x, grade, backward); backward enters as its probability z, and z^2 as z.
     design = np.column_stack((np.ones(y.size), x))
     wd = design * w[:, None]
@@ -616,8 +659,8 @@ def fit_regime(regime: str, x: np.ndarray, y: np.ndarray, z: np.ndarray, w: np.n
     log_prior = float(-0.5 * (theta - m0) @ lam @ (theta - m0) + 0.5 * np.log(np.linalg.det(lam)) - 0.5 * k * np.log(2 * np.pi))
     _, logdet = np.linalg.slogdet(prec)
     laplace = 0.5 * k * np.log(2 * np.pi) - 0.5 * logdet
-    theta = theta + np.array([pri.alpha[0], 0.0, 0.0, 0.0])
-    return RegimeModel(regime, theta, sd, log_prior + laplace)
+    theta = theta + np.array([pri.mean[0], 0.0, 0.0, 0.0])
+    return RegimeModel(name, theta, sd, log_prior + laplace)
 
 
 def _otsu_split(r: np.ndarray, w: np.ndarray) -> float:
@@ -707,6 +750,23 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
             regimes.append((regime, mask, x, g.log_c[sub][mask], w, g.log_v[sub][mask]))
     if not regimes:
         return None
+    # Contact time, where recorded, per regime: rows of the regime's windows that have it.
+    contact = {}
+    if g.log_s is not None:
+        for regime, mask, x, y, w, _ in regimes:
+            ls = g.log_s[sub][mask]
+            sel = np.isfinite(ls)
+            if w[sel].sum() * GAIT_CORR_S >= MIN_REGIME_S:
+                xs = np.column_stack((x[sel, 0], y[sel] - np.log(STANCE_REF_SPM)))
+                contact[regime] = (np.flatnonzero(mask)[sel], sel, xs, ls[sel], w[sel])
+
+    def add_contact(em: np.ndarray, regime: str, zr: np.ndarray | None, model: RegimeModel | None = None) -> RegimeModel:
+        """Fit contact time given classes `zr` (None: one class), or take `model`; add its log densities to `em`."""
+        rows, sel, xs, ys, ws = contact[regime]
+        if model is None:
+            model = fit_line(f"{regime} contact", STANCE_LINE, xs, ys, np.zeros(ys.size) if zr is None else zr[sel], ws)
+        em[rows] += ws[:, None] * model.log_em(xs, ys)
+        return model
 
     def regime_fixed(label: int, regime: str, x, y, w, log_v) -> tuple[float, RegimeModel]:
         """Log evidence that every window of one regime is of one direction (population priors), and the fit."""
@@ -718,8 +778,15 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
     fixed = {(regime, label): regime_fixed(label, regime, x, y, w, log_v)
              for regime, _, x, y, w, log_v in regimes for label in (0, 1)}
 
+    # Contact time as one class: the same for either direction, but part of the evidence against 'mixed'.
+    contact_one = 0.0
+    for regime in contact:
+        em = np.zeros((nblk, 2))
+        one = add_contact(em, regime, None)
+        contact_one += float(em[:, 0].sum()) + one.log_evidence
+
     def score_fixed(label: int) -> float:
-        return float(head[:, label].sum()) + sum(fixed[regime, label][0] for regime, *_ in regimes)
+        return float(head[:, label].sum()) + sum(fixed[regime, label][0] for regime, *_ in regimes) + contact_one
 
     # Mixed: EM, starting from the heading where it speaks, else from a two-group split of step rate.
     p_head = hmm_posterior(head, block_p)[0]
@@ -733,32 +800,35 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
             z0 = np.where(strong_head[mask], p_head[mask], z0)
         z[regime] = z0
 
-    def evidence(loglik: float, models: dict, z: dict) -> float:
+    def evidence(loglik: float, models: dict, z: dict, contacts: dict) -> float:
         """The mixed model's log evidence: its HMM likelihood, the fits' priors and the typical speeds."""
         return loglik + sum(models[regime].log_evidence + _speed_term(regime, log_v, w, z[regime])
-                            for regime, _, _, _, w, log_v in regimes)
+                            for regime, _, _, _, w, log_v in regimes) + sum(m.log_evidence for m in contacts.values())
 
-    def mixed_from(z: dict) -> tuple[float, dict, dict, set, set]:
+    def mixed_from(z: dict) -> tuple[float, dict, dict, set, set, dict]:
         """EM from the class probabilities `z`: the mixed model's log evidence, fits, classes, blurred
-        regimes, and those of them blurred because the heading alone tells their classes apart."""
+        regimes, those of them blurred because the heading alone tells their classes apart, and the
+        contact-time fits."""
         z = dict(z)
         for _ in range(EM_ITERATIONS):
             em = head.copy()
-            models = {}
+            models, contacts = {}, {}
             for regime, mask, x, y, w, _ in regimes:
                 models[regime] = fit_regime(regime, x, y, z[regime], w)
                 em[mask] += w[:, None] * models[regime].log_em(x, y)
+                if regime in contact:
+                    contacts[regime] = add_contact(em, regime, z[regime])
             post, loglik = hmm_posterior(em, block_p)
             moved = max(float(np.max(np.abs(post[mask] - z[regime]), initial=0.0)) for regime, mask, *_ in regimes)
             for regime, mask, *_ in regimes:
                 z[regime] = post[mask]
             if moved < EM_TOLERANCE:
                 break
-        fitted, classes = dict(models), dict(z)
+        fitted, classes, fitted_contacts = dict(models), dict(z), dict(contacts)
 
-        def with_blurred(blurred: set) -> tuple[float, dict, dict]:
+        def with_blurred(blurred: set) -> tuple[float, dict, dict, dict]:
             """Total log evidence with the `blurred` regimes as one class (gait blind to direction)."""
-            models, z = dict(fitted), dict(classes)
+            models, z, contacts = dict(fitted), dict(classes), dict(fitted_contacts)
             em = head.copy()
             for regime, mask, x, y, w, _ in regimes:
                 if regime in blurred:
@@ -766,14 +836,22 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
                     models[regime] = RegimeModel(regime, one.theta * np.array([1.0, 1.0, 1.0, 0.0]), one.sd, one.log_evidence)
                     z[regime] = np.zeros(y.size)
                 em[mask] += w[:, None] * models[regime].log_em(x, y)
-            total = evidence(hmm_posterior(em, block_p)[1], models, z)
+                if regime in contact:
+                    contacts[regime] = (add_contact(em, regime, None) if regime in blurred
+                                        else add_contact(em, regime, None, contacts[regime]))
+            total = evidence(hmm_posterior(em, block_p)[1], models, z, contacts)
             if len(blurred) == len(models) and not strong_head.any():
                 total = -np.inf
-            return total, models, z
+            return total, models, z, contacts
 
-        # Two classes closer than a few noise widths are one gait with untidy noise, not two gaits.
-        blurred = {r for r, mod in models.items() if mod.shift < SEPARATION_MIN * mod.sd}
-        total, models, z = with_blurred(blurred) if blurred else (evidence(loglik, models, z), models, z)
+        # Two classes closer than a few noise widths (in step rate and contact time together) are one gait
+        # with untidy noise, not two gaits.
+        blurred = {r for r, mod in models.items()
+                   if np.hypot(mod.shift / mod.sd, contacts[r].shift / contacts[r].sd if r in contacts else 0.0) < SEPARATION_MIN}
+        if blurred:
+            total, models, z, contacts = with_blurred(blurred)
+        else:
+            total = evidence(loglik, models, z, contacts)
         # Where the heading tells the classes apart, a runner whose two gaits share one step rate at a
         # speed (outside the population's range) is better explained with the gait blind to direction
         # than by forcing a population-sized shift on it.
@@ -782,9 +860,9 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
             for regime in sorted(set(models) - blurred):
                 alt = with_blurred(blurred | {regime})
                 if alt[0] > total:
-                    total, models, z = alt
+                    total, models, z, contacts = alt
                     blurred, blind = blurred | {regime}, blind | {regime}
-        return total, models, z, blurred, blind
+        return total, models, z, blurred, blind, contacts
 
     # EM finds a local optimum: also start each regime from all forward (where the heading is silent),
     # and take that only on strong evidence, since noise in speed favours fewer classes a little anyway.
@@ -793,7 +871,7 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
         alt = mixed_from({**z, regime: np.where(strong_head[mask], z[regime], 0.02)})
         if alt[0] > best[0] + STRONG_EVIDENCE:
             best = alt
-    mixed, models, z, blurred, blind = best
+    mixed, models, z, blurred, blind, contacts = best
     scores = {
         "forward": score_fixed(0) + np.log(HYPOTHESIS_PRIOR["forward"]),
         "backward": score_fixed(1) + np.log(HYPOTHESIS_PRIOR["backward"]),
@@ -829,14 +907,17 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
             continue
         x = _covariates(regime, g, full)
         both = (fit_on.weight[full] > 0) & (fit_on.walk[full] == g.walk[full])
-        x_ref = _covariates(regime, fit_on, full)[both]
+        x_fit = _covariates(regime, fit_on, full)
         options = []
         for weight, model in refit.get(regime, ((1.0, models[regime]),)):
             if both.any():
-                sd = model.spread_on(x[both], g.log_c[full][both], x_ref, fit_on.log_c[full][both], g.weight[full][both])
+                sd = model.spread_on(x[both], g.log_c[full][both], x_fit[both], fit_on.log_c[full][both], g.weight[full][both])
                 model = RegimeModel(regime, model.theta, sd, model.log_evidence)
             em_r = model.log_em(x, g.log_c[full])
-            options.append((weight, g.weight[full] * (em_r[:, 1] - em_r[:, 0])))
+            llr = g.weight[full] * (em_r[:, 1] - em_r[:, 0])
+            if regime in contacts and regime not in refit:
+                llr += _contact_llr(contacts[regime], g, fit_on, full, x, x_fit, both)
+            options.append((weight, llr))
         pieces.append((full, options))
     post = np.zeros(m)
     for pick in itertools.product(*(options for _, options in pieces)):
@@ -847,6 +928,26 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
                 llr[full] = part
             post += weight * hmm_posterior(heading_em + _log_em_from_llr(llr), switch_p)[0]
     return GaitVerdict({key: v / total for key, v in unnorm.items()}, post, covered)
+
+
+def _contact_llr(model: RegimeModel, g: GaitWindows, fit_on: GaitWindows, full: np.ndarray, x: np.ndarray,
+                 x_fit: np.ndarray, both: np.ndarray) -> np.ndarray:
+    """Per short window of `full`: log P(backward) - log P(forward) from contact time under `model`,
+    with the short windows' own scatter (as for step rate)."""
+    ys, yr = g.log_s[full], fit_on.log_s[full]
+    xs = np.column_stack((x[:, 0], g.log_c[full] - np.log(STANCE_REF_SPM)))
+    out = np.zeros(ys.size)
+    ok = np.isfinite(ys)
+    if not ok.any():
+        return out
+    ref = ok & both & np.isfinite(yr)
+    if ref.any():
+        xr = np.column_stack((x_fit[:, 0], fit_on.log_c[full] - np.log(STANCE_REF_SPM)))
+        sd = model.spread_on(xs[ref], ys[ref], xr[ref], yr[ref], g.weight[full][ref])
+        model = RegimeModel(model.regime, model.theta, sd, model.log_evidence)
+    em = model.log_em(xs[ok], ys[ok])
+    out[ok] = g.weight[full][ok] * (em[:, 1] - em[:, 0])
+    return out
 
 
 def _peaks(score: np.ndarray, mask: np.ndarray) -> np.ndarray:

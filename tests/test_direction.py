@@ -13,7 +13,7 @@ from retrotrack.model import Direction, Session
 from retrotrack.readers import read_activity
 from retrotrack.simulate.gait import Gait, Runner, make_runner
 from retrotrack.simulate.routes import loop_route
-from retrotrack.simulate.session import Phase, activity_from_truth, simulate_activity
+from retrotrack.simulate.session import Phase, Recording, activity_from_truth, simulate_activity
 from retrotrack.simulate.truth import score_track
 from conftest import DATA, needs_real, real_file
 
@@ -192,6 +192,26 @@ def test_heading_finds_bursts_whose_step_rate_matches_the_forward_running():
         assert np.mean(track.direction[burst] == Direction.BACKWARD) >= 0.6, (a, b)
         inside |= (mid > a - 3.0) & (mid < b + 3.0)
     assert np.mean(track.direction[~inside] == Direction.BACKWARD) <= 0.005
+
+
+def test_contact_time_tells_backward_running_at_the_forward_step_rate_apart():
+    """Backward reps at 2.05 m/s take 171 steps/min, forward running at 3.2 m/s 170: one step-rate line
+    through both explains them as well as two. Running dynamics tell the gaits apart: backward, contact
+    is a smaller share of each step. Without heading, the step rate alone misses three of the switches
+    in this session (accuracy 0.75); with contact time it finds them all."""
+    runner = replace(RUNNER, back_run_cadence_ratio=1.10, run_cadence_exp=0.2, forward_run_mps=3.2,
+                     backward_run_mps=2.05, forward_walk_mps=1.45, backward_walk_mps=0.8, back_walk_step_ratio=0.84,
+                     run_duty_3mps=0.76, back_run_duty_ratio=0.83)
+    assert abs(runner.cadence_spm(BR, 2.05) - runner.cadence_spm(FR, 3.2)) < 2.0
+    plan = [Phase(BW, 230, 0.8), Phase(BR, 100, 2.05), Phase(FW, 160, 1.45), Phase(BR, 230, 2.05), Phase(BW, 80, 0.8),
+            stop(12), Phase(FR, 190, 3.2), Phase(BW, 40, 0.8), Phase(FW, 70, 1.45), Phase(FR, 180, 3.2), stop(10),
+            Phase(BR, 150, 2.05)]
+    sim = simulate_activity(1, runner=runner, phases=plan, route="loop", recording=Recording(dynamics=True, manual_laps=False))
+    act = activity_from_truth(sim, heading=False)
+    assert np.isfinite(act.stance_time_ms).mean() > 0.5
+    score = score_track(sim.truth, act.t_s, detect_direction(act).direction)
+    assert score.accuracy >= 0.98, score
+    assert score.missed_switches == 0 and score.spurious_switches == 0, score
 
 
 def test_a_near_tie_of_the_population_priors_is_not_a_confident_label():
