@@ -28,6 +28,7 @@ a stretch that stays near a coin flip, or lies far from any evidence, is
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 from dataclasses import dataclass, field
@@ -333,7 +334,7 @@ class GaitPrior:
     runners on a treadmill (Padulo et al. 2012, J Strength Cond Res 26:1331), 0.64 per unit grade; less
     for some runners and on the road, little walking. Each activity learns its own from its hills."""
 
-    @property
+    @functools.cached_property
     def line(self) -> "LinePrior":
         return LinePrior(np.array([self.alpha[0], self.beta[0], self.hill[0], self.delta[0]]),
                          np.array([self.alpha[1], self.beta[1], self.hill[1], self.delta[1]]),
