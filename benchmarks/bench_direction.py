@@ -11,8 +11,9 @@ moving time labelled stopped is not correct either. Switch error: for every
 true forward/backward switch, the distance to the nearest predicted switch of
 the same kind within 20 s (unmatched ones are counted as missed).
 
-Then the same sessions once more as FIT files with running dynamics (contact time per step), without
-heading: accuracy with and without the contact time. Then every real forward run in ../shared/fixtures/real (on-foot sessions of
+Then the same sessions once more as FIT files with running dynamics (contact
+time per step), without heading: accuracy with and without the contact time.
+Then every real forward run in ../shared/fixtures/real (on-foot sessions of
 files whose sessions are running): the share of its moving time called
 backward. Last, the detector's time on a 24k-record file.
 """
@@ -44,8 +45,13 @@ SWITCH_TARGET_S = 1.0
 REAL_TARGET = 0.01
 
 
+def base_seed(difficulty: str, held_out: bool) -> int:
+    """First seed of a set: easy 1000.., hard 2000.. (held out: 5000.., 6000..)."""
+    return (5000 if held_out else 1000) if difficulty == "easy" else (6000 if held_out else 2000)
+
+
 def run_set(difficulty: str, count: int, tmp: Path, held_out: bool = False) -> dict:
-    base = (5000 if held_out else 1000) if difficulty == "easy" else (6000 if held_out else 2000)
+    base = base_seed(difficulty, held_out)
     out = {}
     for heading in (True, False):
         moving = correct = unknown = stopped = 0.0
@@ -91,7 +97,7 @@ def run_set(difficulty: str, count: int, tmp: Path, held_out: bool = False) -> d
 def run_dynamics_set(difficulty: str, count: int, held_out: bool = False) -> tuple[float, float]:
     """Accuracy without heading on the same sessions recorded as FIT with running dynamics (contact time),
     and with the contact time stripped: what the running-dynamics evidence adds."""
-    base = (5000 if held_out else 1000) if difficulty == "easy" else (6000 if held_out else 2000)
+    base = base_seed(difficulty, held_out)
     moving, correct = 0.0, [0.0, 0.0]
     for i in range(count):
         _, rec = difficulty_settings(np.random.default_rng(base + i), difficulty)
