@@ -19,6 +19,9 @@ a config, runs `run_race` + `write_race_outputs` on each, and prints:
 - wall time of a 150-runner race end to end (run_race + write_race_outputs).
 
 Targets: median <= 0.4 s, p95 <= 1.2 s, statuses exact, 150 runners <= 15 s on 2 cores.
+The GPS error is drawn per runner as a horizontal RMS error of 2-5 m (each axis
+carries 1/sqrt(2) of it), the way a receiver's accuracy is quoted. `--gps-error 2.83,7.07` is the harsher
+world with 2-5 m on each axis.
 `--gps-tau 1,2` (or 5,15) checks the same races with GPS error that changes from fix to fix;
 `--stop-at-finish` with every finisher stopping their watch at the line, `--start-at-line` with every
 starter starting it at the start line.
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import tempfile
@@ -121,6 +125,17 @@ def fmt(errs) -> str:
     return f"median {np.median(e):.2f} s  p95 {np.percentile(e, 95):.2f} s  max {e.max():.2f} s  (n={e.size})"
 
 
+def lo_hi(ap: argparse.ArgumentParser, option: str, text: str, unit: str) -> tuple[float, float]:
+    """A LO,HI range option, or the parser's usage error."""
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        ap.error(f"{option} wants LO,HI {unit}, got {text!r}")
+    if not 0 < lo <= hi:
+        ap.error(f"{option} wants 0 < LO <= HI, got {text!r}")
+    return lo, hi
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer runners per race")
@@ -133,18 +148,19 @@ def main() -> int:
     ap.add_argument("--gps-tau", default="20,120", metavar="LO,HI",
                     help="correlation time of the simulated GPS error, drawn per runner from LO to HI seconds "
                          "(default 20,120; try 1,2 for fix-to-fix noise)")
+    ap.add_argument("--gps-error", default="2,5", metavar="LO,HI",
+                    help="horizontal RMS GPS error, drawn per runner from LO to HI metres (default 2,5)")
     a = ap.parse_args()
-    try:
-        gps_tau = tuple(float(v) for v in a.gps_tau.split(","))
-        assert len(gps_tau) == 2 and 0 < gps_tau[0] <= gps_tau[1]
-    except (ValueError, AssertionError):
-        ap.error(f"--gps-tau wants LO,HI seconds, got {a.gps_tau!r}")
+    gps_tau = lo_hi(ap, "--gps-tau", a.gps_tau, "seconds")
+    gps_axis_m = tuple(v / math.sqrt(2.0) for v in lo_hi(ap, "--gps-error", a.gps_error, "metres"))
+    world = dict(gps_tau_s=gps_tau, gps_sigma_m=gps_axis_m)
+    print(f"GPS error {a.gps_error.replace(',', '-')} m horizontal RMS, correlated over {a.gps_tau.replace(',', '-')} s")
     all_err, all_fin, all_one_fix, all_status, all_by_file = [], [], [], [], {}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(a.keep or tmp)
         for i, (label, course, n, seed) in enumerate(races(a.quick)):
             folder = base / f"race{i}"
-            runners = simulate_race(course, n, seed=seed, gps_tau_s=gps_tau)
+            runners = simulate_race(course, n, seed=seed, **world)
             if a.stop_at_finish:
                 stop_watches_at_the_line(runners, seed)
             if a.start_at_line:
@@ -177,7 +193,7 @@ def main() -> int:
         # Wall time: 150 runners, 5000 m on the track, end to end.
         course = track_course(TRACK, 5000, GUN)
         folder = base / "race150"
-        runners = simulate_race(course, 150, seed=99, gps_tau_s=gps_tau)
+        runners = simulate_race(course, 150, seed=99, **world)
         if a.stop_at_finish:
             stop_watches_at_the_line(runners, 99)
         if a.start_at_line:
