@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fuzz import harness as H
 from fuzz.mutators import Mutant, gpx_hostile, mutate
-from fuzz.seeds import REAL_DIR, gzip_bomb, real_seeds, simulated_seeds, write_race
+from fuzz.seeds import REAL_DIR, gzip_bomb, real_seeds, simulated_seeds
 
 GIB = 1024**3
 
@@ -197,7 +197,6 @@ def race_baseline(folder: Path) -> tuple[dict | None, str]:
     except Exception as exc:  # noqa: BLE001
         return None, f"retrotrack.race.run_race is not importable: {exc}"
     h = H.Harness(folder / "jobs", timeout=120, workers=1)
-    out: list = []
     job = H.Job("race", "none", None, source="baseline")
     # Keep the outputs: run the child by hand in the harness's folder layout.
     keep = folder / "keep"

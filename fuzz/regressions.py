@@ -63,7 +63,6 @@ def save_regression(data: bytes | None, o: H.Outcome, corpus=None) -> Path | Non
         return None
     where = ""
     if o.category == "traceback":
-        m = re.search(r"^\S+: .*", o.detail)
         where = o.signature.split(":", 2)[-1]
     entry = {
         "id": f"{len(entries) + 1:03d}-{_slug(o.signature)}",

@@ -76,7 +76,7 @@ def _run(args, tmp: Path, t_start: float) -> int:
         if race_ok:
             new, why = race_baseline(tmp / f"baseline{harness.reloads}")
             harness.race_baseline = new
-            print(f"  code changed on disk: re-imported; race baseline " + (", ".join(f"{b}={r['status']} {r.get('time_s')}" for b, r in sorted(new.items())) if new else f"unavailable ({why})"), flush=True)
+            print("  code changed on disk: re-imported; race baseline " + (", ".join(f"{b}={r['status']} {r.get('time_s')}" for b, r in sorted(new.items())) if new else f"unavailable ({why})"), flush=True)
 
     harness.on_reload = rebaseline
 

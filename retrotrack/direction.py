@@ -954,7 +954,7 @@ def _contact_llr(model: RegimeModel, g: GaitWindows, fit_on: GaitWindows, full: 
 def _peaks(score: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Index of the highest score in each run of True in `mask`."""
     edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    starts = np.flatnonzero(edges == 1)
     if starts.size == 0:
         return np.zeros(0, dtype=int)
     # Argmax per run, vectorised: rank by (run, score) and take each run's last.

@@ -15,7 +15,6 @@ import json
 import os
 import random
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -7,7 +7,6 @@ timeout that guards against hangs.
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 

@@ -31,7 +31,6 @@ from retrotrack.model import Activity, Direction, empty_channels
 from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.trackconfig import (
     LANE_WIDTH_M,
-    TRACK_GATE_WIDTH_M,
     StandardTrack,
     lane_length_m,
     start_plan,
