@@ -31,23 +31,22 @@ from retrotrack.race.progress import (
     running_median,
 )
 from retrotrack.race.run import settle_starts
-from retrotrack.simulate.gps import gauss_markov
-from retrotrack.race.timing import (
+from retrotrack.race.pace import (
     LONG_PACE_WINDOW_S,
-    departure_s,
-    displacement_speed_mps,
-    motion_onset_s,
     PACE_WINDOW_S,
-    TRACE_POINTS,
-    counted_finishes,
-    direction_check,
+    displacement_speed_mps,
     pace_window_s,
     race_pace_crossing,
+)
+from retrotrack.race.starts import departure_s, motion_onset_s, sprint_start_times
+from retrotrack.race.timing import (
+    TRACE_POINTS,
+    counted_finishes,
     smoothed_distance_m,
-    sprint_start_times,
     standstill_at_line,
     time_activity,
 )
+from retrotrack.simulate.gps import gauss_markov
 
 GUN = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
 PROJ = LocalProjection(53.34, -6.26)
@@ -458,37 +457,6 @@ def test_a_clean_standing_start_from_positions_alone_is_exact():
     t, s, true_start = sprint_from(4.0, accel=2.0, v_max=4.0, react_s=0.6)
     times = sprint_start_times(sg, t, s, np.zeros_like(s), np.flatnonzero((t >= -30.0) & (t <= 0.0)), 0.6)
     assert float(np.interp(4.0, DEPTH_GRID_M, times)) == pytest.approx(true_start, abs=0.1)
-
-
-def direction_labels(n, forward_from=None):
-    lab = np.full(n, Direction.BACKWARD, np.uint8)
-    if forward_from is not None:
-        lab[forward_from[0]:forward_from[1]] = Direction.FORWARD
-    return lab
-
-
-def test_a_whole_race_called_forward_from_gait_alone_is_unverified():
-    t = np.arange(0.0, 20.0, 1.0)
-    lab = np.full(t.size - 1, Direction.FORWARD, np.uint8)
-    race = RaceInfo(name="T", date="2026-06-14", distance_m=100.0, gun_time=GUN)
-    chk = direction_check(t, lab, 0.0, 19.0, race, np.zeros_like(t))
-    assert chk.check == "unverified" and "check by other means" in chk.reason
-
-
-def test_the_compass_decides_a_wrong_way_call():
-    t = np.arange(0.0, 200.0, 1.0)
-    lab = direction_labels(t.size - 1, forward_from=(50, 100))  # 25 % forward: a cheat, by gait
-    race = RaceInfo(name="T", date="2026-06-14", distance_m=800.0, gun_time=GUN)
-    d = np.zeros_like(t)
-    assert direction_check(t, lab, 0.0, 199.0, race, d).check == "fail"
-    facing_back = np.ones(t.size - 1, np.int8)  # the watch faced against travel all the way
-    chk = direction_check(t, lab, 0.0, 199.0, race, d, facing_back)
-    assert chk.check == "unverified" and "compass" in chk.reason
-    facing_agrees = np.where(lab == Direction.FORWARD, -1, 1).astype(np.int8)
-    assert direction_check(t, lab, 0.0, 199.0, race, d, facing_agrees).check == "fail"
-    # A whole race called forward with the compass agreeing is a disqualification, not a doubt.
-    all_fwd = np.full(t.size - 1, Direction.FORWARD, np.uint8)
-    assert direction_check(t, all_fwd, 0.0, 199.0, race, d, -facing_back).check == "fail"
 
 
 def test_trace_is_thinned_but_keeps_every_change_of_direction():

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from retrotrack.race.entries import Entry
+from retrotrack.race.check import DirectionCheck
 from retrotrack.race.model import RaceInfo, RaceResult, SplitTime
 from retrotrack.race.results import (
     OfficialTime,
@@ -16,7 +17,7 @@ from retrotrack.race.results import (
     results_to_csv,
     results_to_dict,
 )
-from retrotrack.race.timing import DirectionCheck, RunnerTiming
+from retrotrack.race.timing import RunnerTiming
 
 RACE = RaceInfo(name="R", date="2026-06-14", distance_m=1500.0, gun_time=datetime(2026, 6, 14, 9, tzinfo=timezone.utc))
 

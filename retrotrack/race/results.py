@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from retrotrack.race.entries import Entry
 from retrotrack.race.model import RaceInfo, RaceResult, RunnerResult
-from retrotrack.race.timing import RunnerTiming, fmt_clock
+from retrotrack.race.text import fmt_clock
+from retrotrack.race.timing import RunnerTiming
 
 TIME_DECIMALS = 3
 STATUS_ORDER = {"finished": 0, "dq": 1, "dnf": 2, "error": 3, "dns": 4}

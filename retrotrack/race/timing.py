@@ -7,10 +7,10 @@ All times here are seconds since the gun. The rules are INTERFACE.md's:
   is timed from the moment they set off (steps, speed: far sharper than
   positions) plus the time their progress took to reach the line; how far
   behind it they stood is the one thing their own GPS cannot tell to better
-  than its error, so it is weighed with what the field shows (run.py). A
-  runner the GPS already has across the line starts when they start moving,
-  and no chip time starts before the gun. Anyone else starts at their GPS
-  crossing;
+  than its error, so it is weighed with what the field shows (starts.py fits
+  the moment, run.py the depth). A runner the GPS already has across the line
+  starts when they start moving, and no chip time starts before the gun.
+  Anyone else starts at their GPS crossing;
 - gun timing starts everyone at the gun;
 - counted crossings of `finish` are those after the start except any within
   the first 50 m of the runner's race (measured along their track), and
@@ -18,11 +18,12 @@ All times here are seconds since the gun. The rules are INTERFACE.md's:
   running since the last); the race ends at the `finish_crossings`th. Warm-up
   and cool-down crossings never count;
 - checkpoint crossings between start and finish are splits (each lap on a loop);
-- the direction check covers start to finish, or to where the track ends.
+- the direction check (check.py) covers start to finish, or to where the
+  track ends.
 
 Crossing times come from every pass of every line fitted together where the
 watch has a distance of its own (progress.py), else from the runner's pace
-through each line (race_pace_crossing).
+through each line (pace.py).
 """
 
 from __future__ import annotations
@@ -34,16 +35,23 @@ import numpy as np
 
 from retrotrack.direction import DirectionTrack, detect_direction
 from retrotrack.geo import LocalProjection
-from retrotrack.model import Activity, Direction
+from retrotrack.model import Activity
 from retrotrack.motion import true_runs
+from retrotrack.race.check import DirectionCheck, direction_check, facing_evidence
 from retrotrack.race.gates import GateCrossing, GateGeometry, find_crossings
 from retrotrack.race.model import RaceInfo, RunnerTrace, SplitTime
+from retrotrack.race.pace import (
+    MIN_PACE_FIXES,
+    MOVING_SPEED_MPS,
+    displacement_speed_mps,
+    held_to_pace,
+    pace_window_s,
+    race_pace_crossing,
+)
 from retrotrack.race.progress import (
     DEPTH_CELL_M,
     DEPTH_GRID_M,
     GPS_SD_M,
-    NEAR_M,
-    SLOW_WANDER_S,
     DistanceRule,
     MarkObs,
     ProgressClock,
@@ -51,12 +59,26 @@ from retrotrack.race.progress import (
     aligned_with,
     depth_prior,
     fit_marks,
-    error_model,
     gps_error_model,
     independent_distance,
     pass_mark,
     smoothed_across,
 )
+from retrotrack.race.starts import (
+    DEPARTURE_SD_S,
+    DEPARTURE_SHIFT_S,
+    ONSET_SD_S,
+    ONSET_SHIFT_S,
+    STAND_S,
+    departure_s,
+    gps_progress_times,
+    motion_onset_s,
+    sprint_start_times,
+    stand_position,
+    standing_fixes,
+    still_records,
+)
+from retrotrack.race.text import far_text, fmt_clock, round_m
 
 START_EXCLUSION_M = 50.0
 """Finish crossings within this distance of the runner's start are the start itself."""
@@ -66,16 +88,6 @@ or a lane ahead of a waterfall line (lane 8 of an 800 m start in lanes stands 27
 RACE_PACE_SHARE = 0.6
 PACE_HELD_S = 5.0
 """A runner who does not finish stopped racing when they last held this share of their race pace this long."""
-UNVERIFIED_BELOW = 0.5
-"""The direction check is unverified when less than this share of the moving time has a known direction."""
-CONTRAST_SHARE = 0.1
-"""A race with at least this share called the required way shows a change of gait to compare."""
-FACING_COVERAGE = 0.5
-"""The compass speaks for a wrong-way call when it covers at least this share of the wrong-way time."""
-FACING_BASELINE_M = 6.0
-FACING_CONE_DEG = 60.0
-MOVING_SPEED_MPS = 1.0
-"""Faster than this the runner has set off (a backward walk is ~0.8-1.2 m/s, racing is 2-7 m/s)."""
 MAX_MARK_SHIFT_M = 15.0
 """A fitted mark further than this from the pass's own is not trusted (the pass's own is used)."""
 GUN_REACTION_MAX_S = 10.0
@@ -100,61 +112,11 @@ PAST_LINE_M = 10.0
 """A lined-up runner has gone through the start when the GPS puts them this far past it."""
 LANE_DEPTH_M = 1.0
 """Where the config has no start line (lanes), a runner standing still at the gun is this close behind their own."""
-STAND_S = 30.0
-"""The standing position is the mean of the fixes in the last this-many seconds before setting off."""
-MIN_STAND_FIXES = 3
-STILL_SPEED_MPS = 0.5
-STILL_CADENCE_SPM = 60.0
-QUIET_WINDOWS_S = (STAND_S, 20.0, 10.0)
-"""Without steps or the watch's own speed, standing is judged on the drift of the fixes over the longest of
-these windows before setting off that shows none."""
-BASELINE_FIXES = 5
-"""Without a watch distance, progress from standing is measured from the mean of this many last fixes."""
-START_FIT_BEFORE_S = 15.0
-START_FIT_AFTER_S = 12.0
-START_FIT_REACH_M = 40.0
-"""Without a watch distance, the start is fitted over this long standing and this long (and far) running."""
-ONSET_SHIFT_S = tuple(np.round(np.arange(-1.0, 1.01, 0.1), 1))
-"""Setting-off moments tried around the detected onset."""
-ONSET_SD_S = 0.3
-"""How well an onset from steps or the watch's speed is known: half a record either way at 1 Hz."""
-DEPARTURE_SHIFT_S = tuple(np.round(np.arange(-3.0, 1.01, 0.1), 1))
-"""...and around one found from positions alone (departure_s), which jitter and a slow first stride can
-put a second or two late."""
-DEPARTURE_SD_S = 2.0
-"""How far a setting-off moment found from positions alone is typically out (for the field's depth model)."""
 
 
-def _furusawa(tau_s: float):
-    return lambda u: u - tau_s * (1.0 - np.exp(-u / tau_s))
-
-
-def _steady(top_s: float):
-    return lambda u: np.where(u < top_s, u * u / (2.0 * top_s), u - top_s / 2.0)
-
-
-SPRINT_SHAPES = (tuple((_furusawa(tau), tau) for tau in (0.3, 0.6, 1.0, 1.5, 2.2))
-                 + tuple((_steady(top), top) for top in (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)))
-"""(shape, rise_s): distance covered u seconds after setting off, per metre a second of top speed v,
-with speed v(1 - exp(-u / tau)) or at a steady acceleration reaching v in `top` seconds; either way
-the first acceleration is v / rise_s."""
-MAX_START_ACCEL_MPS2 = 8.0
-"""No runner leaves a standing start faster than this (elite sprinters out of blocks manage 8-10 m/s^2;
-a standing backward start far less): a fit needing more takes GPS noise for a start."""
-MAX_PACE_SHIFT_S = 10.0
-PACE_WINDOW_S = 20.0
-LONG_PACE_WINDOW_S = 45.0
-"""Positions alone: a crossing is fitted over up to this long either side, at race pace, on the straight."""
-EASE_LOOKBACK_S = 10.0
-"""At the finish, fixes up to this long before the GPS crossing are taken to be at race pace (see race_pace_root)."""
-MIN_PACE_FIXES = 5
 UP_TO_PACE_S = 5.0
 """A runner is up to race pace this long after their start: earlier fixes (standing, the first strides)
 are no part of the pace carried through a line (the finish of a 100 m is 13-20 s from the gun)."""
-STRAY_FIXES = 3
-"""Up to this many fixes in a row out of line (GPS noise) do not end a straight."""
-EASE_FRACTION = 0.8
-"""Below this share of their race pace a runner has eased up after the finish."""
 RULE_SD_M = 0.5
 RULE_SD_LANES = 0.0075
 """How far a runner's race from their standing start to the finish may measure from the race distance
@@ -165,17 +127,6 @@ TRACE_POINTS = 600
 """A runner page's map and chart are a few hundred pixels wide: more records than this add bytes, not detail."""
 FAR_FROM_COURSE_M = 2000.0
 """A track that never comes this close to any gate was run somewhere else (or the gates are wrong)."""
-
-
-@dataclass
-class DirectionCheck:
-    """The share of the race run in the required direction, and whether that passes."""
-
-    backward_fraction: float | None
-    check: str
-    reason: str | None = None
-    known_s: float = 0.0
-    moving_s: float = 0.0
 
 
 @dataclass
@@ -206,19 +157,6 @@ class RunnerTiming:
     """The depth behind the start line the times assume (its posterior mean)."""
     nearest_gate_m: float | None = None
     """How close the track comes to the centre of any gate."""
-
-
-def fmt_clock(seconds: float, decimals: int = 0) -> str:
-    """m:ss or h:mm:ss, with `decimals` decimals of a second."""
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    scale = 10**decimals
-    total = round(seconds * scale)
-    whole, frac = divmod(total, scale)
-    h, rem = divmod(int(whole), 3600)
-    m, s = divmod(rem, 60)
-    tail = f".{frac:0{decimals}d}" if decimals else ""
-    return f"{sign}{h}:{m:02d}:{s:02d}{tail}" if h else f"{sign}{m}:{s:02d}{tail}"
 
 
 def _gun_offset_s(activity: Activity, gun_time: datetime) -> float:
@@ -273,46 +211,6 @@ def speed_profile_mps(activity: Activity, x_m: np.ndarray, y_m: np.ndarray) -> n
     return np.where(np.isfinite(spd), spd, pos)
 
 
-def motion_onset_s(t_gun: np.ndarray, speed: np.ndarray, cadence: np.ndarray, after_s: float, *,
-                   reliable_speed: bool = True) -> float | None:
-    """When the runner sets off after `after_s`: sustained speed (or steps), traced back to where it began.
-
-    Without a speed of the watch's own (`reliable_speed` False: speed from the
-    positions, which jitters by a metre a second around a standing runner),
-    steps decide wherever the watch counts them.
-    """
-    n = t_gun.size
-    cad = np.asarray(cadence, dtype=float)
-    has_cad = np.isfinite(cad)
-    fast = np.isfinite(speed) & (speed >= MOVING_SPEED_MPS)
-    if reliable_speed:
-        moving = fast | (has_cad & (cad >= 120))
-    else:
-        moving = np.where(has_cad, cad >= 120, fast)
-    idx = np.flatnonzero(moving & (t_gun >= after_s))
-    for i in idx.tolist():
-        j_end = min(i + 3, n)
-        if not (moving[i:j_end].all() or j_end - i < 2):
-            continue
-        # Walk back to the last record that was still (nearly) standing.
-        k = i
-        while k - 1 >= 0 and t_gun[k - 1] >= after_s and _setting_off(speed, cad, k - 1, reliable_speed):
-            k -= 1
-        if k == 0:
-            return float(t_gun[0])
-        if t_gun[k - 1] < after_s:
-            return max(float(t_gun[k]) - 0.5, after_s)
-        if not reliable_speed:
-            return max(float(0.5 * (t_gun[k - 1] + t_gun[k])), after_s)
-        # Interpolate where the speed rose through 0.4 m/s.
-        v0 = speed[k - 1] if np.isfinite(speed[k - 1]) else 0.0
-        v1 = speed[k] if np.isfinite(speed[k]) else MOVING_SPEED_MPS
-        f = (0.4 - v0) / (v1 - v0) if v1 > v0 else 0.0
-        f = float(np.clip(f, 0.0, 1.0))
-        return max(float(t_gun[k - 1] + f * (t_gun[k] - t_gun[k - 1])), after_s)
-    return None
-
-
 def stopped_racing_s(t_gun: np.ndarray, speed: np.ndarray, start_s: float, end_s: float) -> float:
     """A runner who did not finish: when they last held RACE_PACE_SHARE of their race pace for PACE_HELD_S.
 
@@ -334,142 +232,11 @@ def stopped_racing_s(t_gun: np.ndarray, speed: np.ndarray, start_s: float, end_s
     return float(t_gun[held[-1]]) if held else end_s
 
 
-def _setting_off(speed, cad, i: int, reliable_speed: bool) -> bool:
-    """Record i is already part of setting off (some speed, or some steps)."""
-    if reliable_speed or not np.isfinite(cad[i]):
-        return bool(np.isfinite(speed[i]) and speed[i] >= 0.4)
-    return bool(cad[i] >= 30.0)
-
-
-def direction_check(
-    t_gun: np.ndarray,
-    labels: np.ndarray,
-    start_s: float,
-    end_s: float,
-    race: RaceInfo,
-    race_dist_m: np.ndarray,
-    facing: np.ndarray | None = None,
-) -> DirectionCheck:
-    """Share of the known-direction moving time in [start_s, end_s] run in `race.direction`.
-
-    A share below `min_backward_fraction` fails only with evidence that stands
-    up: the runner's gait changed during the race (some of it is called the
-    required way: a cheat's forward stretch shows against their own backward
-    running), or the watch's compass agrees (`facing`: per interval +1 facing
-    the required way against travel, -1 the other, 0 unknown; see
-    `facing_evidence`). A whole race called the wrong way from gait alone
-    rests on comparing it with a warm-up at a very different speed (a backward
-    sprint at 6-7 m/s is outside anything the gait model has seen): that is
-    `unverified`, for officials to check, never a disqualification.
-    """
-    if t_gun.size < 2 or end_s <= start_s:
-        return DirectionCheck(None, "unverified", "no track over the race")
-    lo = np.clip(t_gun[:-1], start_s, end_s)
-    hi = np.clip(t_gun[1:], start_s, end_s)
-    dur = hi - lo
-    want = Direction.BACKWARD if race.direction == "backward" else Direction.FORWARD
-    other = Direction.FORWARD if want == Direction.BACKWARD else Direction.BACKWARD
-    good = float(dur[labels == want].sum())
-    bad = float(dur[labels == other].sum())
-    unknown = float(dur[labels == Direction.UNKNOWN].sum())
-    moving = good + bad + unknown
-    known = good + bad
-    frac = good / known if known > 0 else None
-    if moving <= 0 or known < UNVERIFIED_BELOW * moving:
-        if known <= 0:
-            why = "nothing in the track tells backward from forward (no cadence or heading, or too little of it)"
-        else:
-            why = f"the direction is known for only {100 * known / moving:.0f} % of the moving time"
-        return DirectionCheck(frac, "unverified", why, known, moving)
-    if frac is not None and frac >= race.min_backward_fraction:
-        return DirectionCheck(frac, "pass", None, known, moving)
-    other_word = other.label
-    contrast = good >= CONTRAST_SHARE * known
-    if facing is not None and facing.size == dur.size:
-        # Where the detector says the wrong way, what does the compass say?
-        wrong = labels == other
-        f_contra = float(dur[wrong & (facing > 0)].sum())
-        f_agree = float(dur[wrong & (facing < 0)].sum())
-        if f_contra + f_agree >= FACING_COVERAGE * bad:
-            if f_contra > f_agree:
-                return DirectionCheck(frac, "unverified", (
-                    f"the gait says {other_word} for {fmt_clock(bad)} but the watch's compass says {race.direction} "
-                    "there: check by other means"), known, moving)
-            contrast = True  # the compass agrees: the verdict stands
-    if not contrast:
-        return DirectionCheck(frac, "unverified", (
-            f"gait alone calls {100 * bad / known:.0f} % of the race {other_word}, with no change of gait in the race "
-            "to compare it with: check by other means"), known, moving)
-    where = _wrong_stretches(t_gun, labels == other, start_s, end_s, race_dist_m)
-    reason = f"ran {other_word} {fmt_clock(bad)} of {fmt_clock(known)} ({100 * bad / known:.0f} %)"
-    if where:
-        reason += " " + " and ".join(where)
-    return DirectionCheck(frac, "fail", reason, known, moving)
-
-
-def facing_evidence(activity: Activity, x: np.ndarray, y: np.ndarray, want: str) -> np.ndarray | None:
-    """Per interval: +1 where the watch faces the `want` way relative to travel, -1 the other way, 0 unknown.
-
-    Travel is the chord over a few fixes either side (at least FACING_BASELINE_M
-    long); facing within FACING_CONE_DEG of against travel is backward, of
-    along it forward. None without a compass.
-    """
-    h = np.asarray(activity.heading_deg, dtype=float)
-    n = h.size
-    if n < 2 or np.isfinite(h).sum() < 10:
-        return None
-    lo = np.clip(np.arange(n) - 2, 0, n - 1)
-    hi = np.clip(np.arange(n) + 2, 0, n - 1)
-    dx, dy = x[hi] - x[lo], y[hi] - y[lo]
-    ok = np.isfinite(h) & np.isfinite(dx) & np.isfinite(dy) & (np.hypot(dx, dy) >= FACING_BASELINE_M)
-    travel = np.degrees(np.arctan2(dx, dy))
-    diff = np.abs((h - travel + 180.0) % 360.0 - 180.0)
-    back = ok & (diff >= 180.0 - FACING_CONE_DEG)
-    fwd = ok & (diff <= FACING_CONE_DEG)
-    sign = np.where(back, 1, np.where(fwd, -1, 0))
-    if want != "backward":
-        sign = -sign
-    return sign[:-1].astype(np.int8)
-
-
-def _wrong_stretches(t_gun, wrong: np.ndarray, start_s, end_s, dist) -> list[str]:
-    """Where the wrong-direction running was, as "between 400 m and 700 m" phrases (the main stretches)."""
-    inside = (t_gun[:-1] >= start_s - 1) & (t_gun[1:] <= end_s + 1)
-    w = wrong & inside
-    if not w.any():
-        return []
-    runs = []
-    for a, b in true_runs(w):
-        if runs and t_gun[a] - t_gun[runs[-1][1]] <= 20.0:
-            runs[-1][1] = b
-        else:
-            runs.append([a, b])
-    total = sum(t_gun[b] - t_gun[a] for a, b in runs)
-    keep = [r for r in runs if t_gun[r[1]] - t_gun[r[0]] >= max(10.0, 0.15 * total)][:3]
-    if not keep:
-        keep = sorted(runs, key=lambda r: t_gun[r[1]] - t_gun[r[0]], reverse=True)[:1]
-    out = []
-    for a, b in keep:
-        d0 = _round_m(dist[a])
-        d1 = _round_m(dist[min(b, dist.size - 1)])
-        out.append(f"between {d0} m and {d1} m")
-    return out
-
-
 def _nearest_gate_m(race: RaceInfo, proj: LocalProjection, x: np.ndarray, y: np.ndarray) -> float:
     gates = [g for g in (race.start, race.finish, *race.checkpoints) if g is not None]
     gx, gy = proj.to_xy(np.array([g.lat_deg for g in gates]), np.array([g.lon_deg for g in gates]))
     ok = np.isfinite(x) & np.isfinite(y)
     return float(np.min(np.hypot(x[ok][:, None] - gx[None, :], y[ok][:, None] - gy[None, :])))
-
-
-def _far_text(d_m: float) -> str:
-    return f"{d_m / 1000:,.0f} km" if d_m >= 10_000 else f"{d_m / 1000:.1f} km"
-
-
-def _round_m(d: float) -> int:
-    step = 10 if d < 1000 else 50
-    return int(step * round(max(d, 0.0) / step))
 
 
 @dataclass
@@ -525,7 +292,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     if nearest_m > FAR_FROM_COURSE_M:
         return RunnerTiming(
             status="error" if damaged else "dns",
-            reason=f"the track never comes within {_far_text(nearest_m)} of the course's gates: run somewhere else?",
+            reason=f"the track never comes within {far_text(nearest_m)} of the course's gates: run somewhere else?",
             direction=DirectionCheck(None, "unverified", "no track on the course"),
             warnings=warnings, nearest_gate_m=nearest_m,
         )
@@ -576,7 +343,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         if stand is not None and onset is not None and onset <= GUN_REACTION_MAX_S and t[stand[-1]] >= -2.0:
             anchor_kind = "lane"
             if start_line_geom is not None:
-                z, c = _stand_position(start_line_geom, x, y, stand)
+                z, c = stand_position(start_line_geom, x, y, stand)
                 if -MAX_DEPTH_M <= z <= ACROSS_AT_GUN_M and abs(c) <= start_line_geom.half_width_m + NEAR_MISS_M:
                     anchor_kind, z_stand = "line", z
     else:
@@ -584,7 +351,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         post = [c for c in find_crossings(sg, t, x, y) if c.t_interp_s >= 0.0 or c.t_s >= 0.0]
         start = None
         if stand is not None and onset is not None:
-            z, c = _stand_position(sg, x, y, stand)
+            z, c = stand_position(sg, x, y, stand)
             lined_up = -MAX_DEPTH_M <= z <= ACROSS_AT_GUN_M and abs(c) <= sg.half_width_m + NEAR_MISS_M
             # They must then go through: well past the line soon after setting off.
             a_after = sg.along(x, y)
@@ -593,7 +360,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
                 anchor_kind, z_stand = "line", z
                 start, start_method = onset, ("moving" if z > 0 else "standing")
                 if z > PAST_LINE_M:
-                    warnings.append(f"stood about {_round_m(z)} m past the start line at the gun (more than GPS "
+                    warnings.append(f"stood about {round_m(z)} m past the start line at the gun (more than GPS "
                                     "error: a lane ahead of it?): timed from setting off, over a short race")
         if start is None:
             began = start_at_track_begin(sg, t, x, y, go_speed if device_speed else None)
@@ -637,7 +404,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     finished = len(counted) == n_laps
     stop_s = None
     if finished:
-        stop_s = standstill_at_line(fg, t, x, y, counted[-1], _still(t, x, y, go_speed, cad, device_speed))
+        stop_s = standstill_at_line(fg, t, x, y, counted[-1], still_records(t, x, y, go_speed, cad, device_speed))
     if stop_s is not None and stop_s < counted[-1].t_s - STANDSTILL_S:
         walked = counted[-1].t_s - stop_s
         at = int(np.searchsorted(t, stop_s, side="right")) - 1
@@ -710,7 +477,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         else:
             start_s = sprint_start_times(sg, t, x, y, stand, onset, shifts, None if onset_sd else ONSET_SD_S)
             if start_s is None:
-                start_s = _gps_progress_times(sg, t, x, y, stand, onset, z_stand)
+                start_s = gps_progress_times(sg, t, x, y, stand, onset, z_stand)
         # Not before they set off, as far as that is known (from positions alone, to a few seconds).
         start_s = np.maximum(start_s, max(onset + (shifts[0] if onset_sd else 0.0), 0.0))
     elif start_pass is not None and fit is not None and ("start", 0) in fit.marks:
@@ -926,7 +693,7 @@ def standstill_at_line(geom: GateGeometry, t, x, y, cr: GateCrossing, still: np.
     stopped. A GPS a few metres behind them puts the crossing later, when they
     walk on; and at a standstill a metre of error in where the line was
     reached is many seconds. The finish is no later than this. `still` marks
-    the records where the runner stood (see `_still`).
+    the records where the runner stood (see `still_records`).
     """
     a = geom.along(x, y)
     n = t.size
@@ -1009,116 +776,6 @@ def counted_finishes(fg: GateGeometry, t, x, y, start: float, race_dist: np.ndar
     return counted
 
 
-def _stand_position(geom: GateGeometry, x, y, stand: np.ndarray) -> tuple[float, float]:
-    """Mean (along, across) of the standing fixes relative to a gate."""
-    return float(np.mean(geom.along(x[stand], y[stand]))), float(np.mean(geom.across(x[stand], y[stand])))
-
-
-def standing_fixes(t, x, y, speed, cad, onset: float | None, *, reliable_speed: bool) -> np.ndarray | None:
-    """Indices of the fixes where the runner stood still just before setting off (the last STAND_S of it)."""
-    if onset is None:
-        return None
-    i = int(np.searchsorted(t, onset, side="left")) - 1
-    if not reliable_speed and not np.isfinite(cad[(t >= onset - STAND_S) & (t < onset)]).any():
-        return _quiet_fixes(t, x, y, onset)
-    still = _still(t, x, y, speed, cad, reliable_speed)
-    out = []
-    while i >= 0 and still[i] and onset - t[i] <= STAND_S:
-        if np.isfinite(x[i]) and np.isfinite(y[i]):
-            out.append(i)
-        i -= 1
-    if len(out) < MIN_STAND_FIXES:
-        return None
-    return np.array(out[::-1])
-
-
-DEPARTURE_LOOK_S = (-5.0, 20.0)
-"""Positions alone: setting off is looked for this long either side of where the speed first says so."""
-
-
-def departure_s(t, x, y, coarse_s: float) -> float:
-    """Positions alone: when the runner left where they stood, near `coarse_s` (the first sustained speed).
-
-    With a few metres of GPS error that changes from fix to fix, the speed over
-    a few seconds reads a metre a second around a runner standing deep in a
-    field, so the first "moving" can come seconds before they set off. Their
-    progress from where they stood is flat (jitter) and then grows as a sprint
-    start does (SPRINT_SHAPES): every candidate moment (DEPARTURE_LOOK_S around
-    `coarse_s`) and shape is fitted, and the best at a running speed wins.
-    Progress is the distance from where they stood, which jitter keeps a few
-    metres off zero, so the moment found is rather late than early: the start
-    fit looks up to 3 s before it (DEPARTURE_SHIFT_S). Never before the gun.
-    """
-    ok = np.isfinite(x) & np.isfinite(y)
-    before = ok & (t >= coarse_s - STAND_S) & (t < coarse_s)
-    if before.sum() < MIN_STAND_FIXES:
-        return coarse_s
-    cx, cy = float(np.mean(x[before])), float(np.mean(y[before]))
-    when = _rise_onset(t, np.hypot(x - cx, y - cy), ok, coarse_s)
-    return coarse_s if when is None else max(when, 0.0)
-
-
-def _rise_onset(t, progress, ok, coarse_s: float) -> float | None:
-    """When `progress` stops being flat and rises as a sprint start does (the best fit of SPRINT_SHAPES
-    at a running speed, over DEPARTURE_LOOK_S around `coarse_s`); None when too few fixes say."""
-    use = ok & (t >= coarse_s - 15.0) & (t <= coarse_s + DEPARTURE_LOOK_S[1] + 10.0) & (np.abs(progress) <= 80.0)
-    if use.sum() < 2 * MIN_PACE_FIXES:
-        return None
-    tt, pc = t[use], progress[use] - float(np.mean(progress[use]))
-    onsets = np.arange(coarse_s + DEPARTURE_LOOK_S[0], coarse_s + DEPARTURE_LOOK_S[1] + 1e-9, 0.25)
-    u = np.maximum(tt[None, :] - onsets[:, None], 0.0)
-    best, best_rss = None, np.inf
-    for shape, rise_s in SPRINT_SHAPES:
-        # progress = a + v * shape(u), by least squares for every onset at once.
-        g = shape(u)
-        gc = g - g.mean(axis=1, keepdims=True)
-        var = np.einsum("ij,ij->i", gc, gc)
-        v = np.divide(gc @ pc, var, out=np.zeros_like(var), where=var > 1e-9)
-        resid = pc[None, :] - v[:, None] * gc
-        ok = (v >= MOVING_SPEED_MPS) & (v <= MAX_START_ACCEL_MPS2 * rise_s)
-        rss = np.where(ok, np.einsum("ij,ij->i", resid, resid), np.inf)
-        i = int(np.argmin(rss))
-        if rss[i] < best_rss:
-            best, best_rss = float(onsets[i]), float(rss[i])
-    return best
-
-
-def _quiet_fixes(t, x, y, onset: float) -> np.ndarray | None:
-    """Positions alone: the fixes before setting off whose straight-line trend is slower than walking.
-
-    Speed from fix to fix jitters by a metre a second with a few metres of GPS
-    error (more where the error changes quickly), and just before setting off
-    a centred window takes in the first strides: a trend fitted over the last
-    tens of seconds averages the jitter away and stops at the onset.
-    """
-    ok = np.isfinite(x) & np.isfinite(y) & (t < onset)
-    for window_s in QUIET_WINDOWS_S:
-        sel = np.flatnonzero(ok & (t >= onset - window_s))
-        if sel.size < MIN_STAND_FIXES:
-            continue
-        tc = t[sel] - t[sel].mean()
-        spread = float(tc @ tc)
-        if spread <= 0.0:
-            continue
-        vx = float(tc @ (x[sel] - x[sel].mean())) / spread
-        vy = float(tc @ (y[sel] - y[sel].mean())) / spread
-        if np.hypot(vx, vy) < STILL_SPEED_MPS:
-            return sel
-    return None
-
-
-def _still(t, x, y, speed, cad, reliable_speed: bool) -> np.ndarray:
-    """Per record: the runner is standing (no steps; no speed where the watch measures it).
-
-    `speed` is the watch's own, or (not `reliable_speed`) displacement speed
-    over a few seconds, so that GPS jitter does not look like motion.
-    """
-    c = np.asarray(cad, dtype=float)
-    has_cad = np.isfinite(c)
-    slow = ~(np.asarray(speed) >= STILL_SPEED_MPS)
-    return np.where(has_cad, (c < STILL_CADENCE_SPM) & (slow | ~reliable_speed), slow)
-
-
 def fill_short_gaps(t: np.ndarray, values: np.ndarray, max_gap_s: float = 5.0) -> np.ndarray:
     """A channel with its short gaps (a record or two without a value) filled from the nearest record."""
     v = np.asarray(values, dtype=float)
@@ -1134,246 +791,6 @@ def fill_short_gaps(t: np.ndarray, values: np.ndarray, max_gap_s: float = 5.0) -
     out = v.copy()
     out[fill] = v[nearest[fill]]
     return out
-
-
-def displacement_speed_mps(t, x, y, half_window_s: float = 3.0) -> np.ndarray:
-    """Straight-line displacement over a centred window, per second (robust to a metre of GPS jitter).
-
-    The window always reaches the records either side: with fixes further apart than it (smart
-    recording), a window holding one record would read a runner as standing."""
-    n = t.size
-    ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() < 2:
-        return np.full(n, np.nan)
-    xi = np.interp(t, t[ok], x[ok])
-    yi = np.interp(t, t[ok], y[ok])
-    idx = np.arange(n)
-    lo = np.clip(np.minimum(np.searchsorted(t, t - half_window_s), idx - 1), 0, n - 1)
-    hi = np.clip(np.maximum(np.searchsorted(t, t + half_window_s, side="right") - 1, idx + 1), 0, n - 1)
-    span = np.maximum(t[hi] - t[lo], 1e-9)
-    return np.hypot(xi[hi] - xi[lo], yi[hi] - yi[lo]) / span
-
-
-def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: float,
-                       shifts: tuple[float, ...] = ONSET_SHIFT_S, shift_sd_s: float | None = ONSET_SD_S) -> np.ndarray | None:
-    """Without a watch distance: for each depth behind the line, when the runner got there from standing.
-
-    The fixes from standing through the first seconds of running are fitted as
-    where they stood, plus their progress, plus a GPS error that drifts (a
-    straight line in time) and jitters from fix to fix. Progress is a sprint
-    start, u seconds after setting off near the detected onset: speed
-    v(1 - exp(-u/tau)) (the Furusawa-Hill model) or steady acceleration to v
-    (see SPRINT_SHAPES). Each (setting-off moment, shape) is solved by least
-    squares for the rest, and each depth's time is the fits' weighted by how
-    well they explain the fixes and, with `shift_sd_s`, by how far the moment
-    is from the onset (GPS cannot place it to a second; steps can). A drifting
-    error and a jittering one are both averaged away, where reading progress
-    off the fixes themselves takes jitter for progress. None where too few
-    fixes say so.
-    """
-    a = geom.along(x, y)
-    ok = np.isfinite(a)
-    standing = np.zeros(t.size, dtype=bool)
-    standing[stand] = True
-    before = standing & ok & (t >= onset - START_FIT_BEFORE_S) & (t <= onset)
-    after = ok & (t > onset) & (t <= onset + START_FIT_AFTER_S)
-    if before.sum() < MIN_STAND_FIXES or after.sum() < MIN_PACE_FIXES:
-        return None
-    first_far = np.flatnonzero(after & (a > START_FIT_REACH_M))
-    if first_far.size:
-        after &= t < t[first_far[0]]
-    use = before | after
-    if after.sum() < MIN_PACE_FIXES:
-        return None
-    tc = t[use] - onset
-    aa = a[use]
-    u_grid = np.linspace(0.0, 60.0, 1201)
-    rss, times, moved = [], [], []
-    for shift in shifts:
-        u = np.maximum(tc - shift, 0.0)
-        for shape, rise_s in SPRINT_SHAPES:
-            design = np.column_stack((np.ones(tc.size), tc, shape(u)))
-            coef, *_ = np.linalg.lstsq(design, aa, rcond=None)
-            v = coef[2]
-            if not (MOVING_SPEED_MPS <= v <= min(12.0, MAX_START_ACCEL_MPS2 * rise_s)):
-                continue
-            rss.append(float(np.sum((design @ coef - aa) ** 2)))
-            times.append(onset + shift + np.interp(DEPTH_GRID_M, v * shape(u_grid), u_grid))
-            moved.append(shift)
-    if not rss:
-        return None
-    w = fit_weights(rss, tc.size)
-    if shift_sd_s is not None:
-        w = w * np.exp(-0.5 * (np.asarray(moved) / shift_sd_s) ** 2)
-    return (w[:, None] * np.asarray(times)).sum(axis=0) / w.sum()
-
-
-def fit_weights(rss: list[float], n_points: int) -> np.ndarray:
-    """Relative likelihoods of rival three-parameter least-squares fits to the same `n_points` points,
-    from their residual sums of squares, the noise taken from the best of them."""
-    rss_a = np.asarray(rss)
-    var = max(float(rss_a.min()) / max(n_points - 3, 1), 1e-6)
-    return np.exp(-(rss_a - rss_a.min()) / (2.0 * var))
-
-
-def _gps_progress_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: float, z_stand: float) -> np.ndarray:
-    """Without a watch distance: for each depth, when the GPS progress since standing reached it.
-
-    Over the few seconds from standing to the line the GPS error barely moves,
-    so the fixes' progress from their own standing mean is good to a metre or so.
-    """
-    grid = DEPTH_GRID_M
-    # Progress is measured from where the GPS had them just before they set off: the error wanders,
-    # and the last few seconds of standing share most of it with the first few of running.
-    z_stand = float(np.mean(geom.along(x[stand[-BASELINE_FIXES:]], y[stand[-BASELINE_FIXES:]])))
-    i0 = int(stand[-1]) + 1
-    sel = np.flatnonzero((np.arange(t.size) >= i0) & (t <= onset + 90.0) & np.isfinite(x) & np.isfinite(y))
-    if sel.size == 0:
-        return np.full(grid.size, onset)
-    prog = np.maximum.accumulate(np.concatenate(([0.0], geom.along(x[sel], y[sel]) - z_stand)))
-    tt = np.concatenate(([onset], np.maximum(t[sel], onset)))
-    keep = np.concatenate(([True], np.diff(prog) > 1e-6))
-    prog, tt = prog[keep], tt[keep]
-    if prog.size < 2:
-        return np.full(grid.size, onset)
-    out = np.interp(grid, prog, tt)
-    # Beyond the fixes used: carry on at the last pace.
-    beyond = grid > prog[-1]
-    if beyond.any():
-        v = max((prog[-1] - prog[-2]) / max(tt[-1] - tt[-2], 1e-6), 0.5)
-        out[beyond] = tt[-1] + (grid[beyond] - prog[-1]) / v
-    return out
-
-
-def pace_stretch(geom: GateGeometry, t, x, y, cr: GateCrossing, window_s: float = PACE_WINDOW_S,
-                 aligned: np.ndarray | None = None, from_s: float = -np.inf) -> np.ndarray | None:
-    """Indices of the fixes around a crossing that measure progress through the line: up to `window_s`
-    either side, where the course runs along the gate's bearing (through the odd fix that GPS noise
-    knocked out of line), or close enough to the line that the distance past it is progress whichever
-    way the fixes jitter (a runner easing up at the finish, GPS noise at a crawl), and none before
-    `from_s` (the runner up to race pace). None when too few.
-    `aligned` is `aligned_with(geom, x, y)`, where the caller has it."""
-    a = geom.along(x, y)
-    n = t.size
-    aligned = (aligned_with(geom, x, y) if aligned is None else aligned) | (np.abs(a) <= NEAR_M)
-    within = (t >= max(cr.t_s - window_s, from_s)) & (t <= cr.t_s + window_s) & np.isfinite(a)
-
-    def reach(way: int) -> int:
-        """The last aligned fix from the crossing one way (-1 back, +1 on), over up to STRAY_FIXES out of line."""
-        i = cr.index
-        while True:
-            step = next((k for k in range(1, STRAY_FIXES + 2)
-                         if 0 <= i + way * k < n and within[i + way * k] and aligned[i + way * k]), None)
-            if step is None or not (within[i + 1:i + step] if way > 0 else within[i - step + 1:i]).all():
-                return i
-            i += way * step
-
-    sel = np.arange(reach(-1), reach(+1) + 1)
-    sel = sel[within[sel] & (aligned[sel] | (sel == cr.index))]
-    if sel.size < MIN_PACE_FIXES or float(t[sel[-1]] - t[sel[0]]) < 4.0:
-        return None
-    return sel
-
-
-def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish: bool = False,
-                       window_s: float = PACE_WINDOW_S, aligned: np.ndarray | None = None,
-                       from_s: float = -np.inf) -> float:
-    """A crossing time from positions alone: the runner's pace carried through the line.
-
-    The GPS error is nearly the same offset for tens of seconds, so the fixes
-    within a couple of metres of the line know little more than those 20 s
-    away: a straight line fitted to the distance past the line over the
-    stretch where the course runs straight along the gate's bearing (up to
-    `window_s` either side, at race pace) averages more of the wander away.
-    Where the error jitters from fix to fix instead, a longer `window_s`
-    averages more of it (see `pace_window_s`).
-
-    At the `finish` runners ease up after the line, and a GPS offset of a few
-    metres behind them puts their crossing after it, when they are already
-    walking (8 m at 1.2 m/s is 7 s): fixes after they eased up are left out
-    (see `race_pace_root`), so the offset costs what it costs at race pace,
-    either way.
-
-    Only fixes from `from_s` on, when the runner is up to race pace, speak for it.
-    """
-    v = displacement_speed_mps(t, x, y, half_window_s=2.0)
-    before = (t >= max(cr.t_s - 30.0, from_s)) & (t <= cr.t_s - 2.0) & np.isfinite(v)
-    if before.sum() < 5:
-        return cr.t_s
-    pace = float(np.median(v[before]))
-    if pace < 1.5:
-        return cr.t_s
-    sel = pace_stretch(geom, t, x, y, cr, window_s, aligned, from_s)
-    if sel is None:
-        return cr.t_s
-    a = geom.along(x[sel], y[sel])
-    tt = t[sel] - cr.t_s
-    if finish:
-        settled = max(int(np.sum(tt <= -EASE_LOOKBACK_S)), MIN_PACE_FIXES)
-        root = race_pace_root(tt, a, settled, (0.5 * pace, 2.0 * pace))
-    else:
-        slope, icpt = np.polyfit(tt, a, 1)
-        root = -icpt / slope if 0.5 * pace <= slope <= 2.0 * pace else None
-    if root is None or abs(root) > MAX_PACE_SHIFT_S:
-        return cr.t_s
-    return float(cr.t_s + root)
-
-
-def pace_window_s(passes: list[tuple[GateGeometry, GateCrossing, bool]], t, x, y,
-                  aligned: dict[int, np.ndarray], from_s: float = -np.inf) -> float:
-    """How far either side of a line its crossing is fitted over, for this track's kind of GPS error.
-
-    PACE_WINDOW_S where the error wanders slowly; where it jitters from one fix
-    to the next (learnt from how the fixes of every pass scatter about a steady
-    pace, up to the finish), LONG_PACE_WINDOW_S, which averages more of it.
-    `aligned` maps id(geometry) to `aligned_with` of it."""
-    windows = []
-    for geom, cr, finish in passes:
-        sel = pace_stretch(geom, t, x, y, cr, LONG_PACE_WINDOW_S, aligned[id(geom)], from_s)
-        if sel is None:
-            continue
-        sel = sel[t[sel] <= cr.t_s - EASE_LOOKBACK_S] if finish else sel
-        if sel.size >= MIN_PACE_FIXES:
-            windows.append((t[sel], geom.along(x[sel], y[sel])))
-    model = error_model(windows, trend=1)
-    return LONG_PACE_WINDOW_S if model is not None and model[1] < SLOW_WANDER_S else PACE_WINDOW_S
-
-
-def race_pace_root(t_s: np.ndarray, along_m: np.ndarray, settled: int, pace_range: tuple[float, float]) -> float | None:
-    """When the race pace of these fixes (in time order) carries them to along = 0; the first `settled`
-    fixes are at race pace, later ones may be after the runner eased up.
-
-    Each moment they might have eased gives a "race pace, then slower" hinge
-    (two straight lines meeting there) fitted by least squares; so does "never
-    eased" (one line). The answer is the mean of their race-pace roots weighted
-    by how well each explains the fixes: with noisy fixes no single moment is
-    trusted, and one stray fix or a few seconds of GPS wander can neither end
-    race pace nor hide a real slow-down. None when no fit runs at `pace_range`.
-    """
-    n = t_s.size
-    rss, roots = [], []
-    for k in range(max(settled, 3), n + 1):
-        if k == n:
-            design = np.column_stack((np.ones(n), t_s))
-            coef, *_ = np.linalg.lstsq(design, along_m, rcond=None)
-            c0, v1 = coef[0], coef[1]
-            root = -c0 / v1 if v1 > 0 else np.nan
-        else:
-            te = t_s[k - 1]
-            design = np.column_stack((np.ones(n), np.minimum(t_s - te, 0.0), np.maximum(t_s - te, 0.0)))
-            coef, *_ = np.linalg.lstsq(design, along_m, rcond=None)
-            v1 = coef[1]
-            if coef[2] >= EASE_FRACTION * v1:
-                continue
-            root = te - coef[0] / v1 if v1 > 0 else np.nan
-        if not (pace_range[0] <= v1 <= pace_range[1]) or not np.isfinite(root):
-            continue
-        rss.append(float(np.sum((design @ coef - along_m) ** 2)))
-        roots.append(float(root))
-    if not roots:
-        return None
-    w = fit_weights(rss, n)
-    return float(np.sum(w * np.asarray(roots)) / np.sum(w))
 
 
 def _same_line(a: GateGeometry, b: GateGeometry) -> bool:
@@ -1481,36 +898,6 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
     if fit is not None and rule is not None and fit.rule_mark is not None:
         fit.marks[("finish", race.finish_crossings)] = fit.rule_mark
     return fit, anchor_mark, keys, {key: m for key, _, m, *_ in obs_raw}
-
-
-def held_to_pace(clock: ProgressClock, t_line_s: float) -> ProgressClock:
-    """The watch clock with the runner's easing up after the finish replaced by their race pace carried on.
-
-    Runners ease to a walk (or a stop) just after the line, so a finish mark a
-    few metres too far (GPS error) would be reached seconds late on the watch:
-    at race pace it costs what it costs at race pace, either way (the watch's
-    counterpart of race_pace_root). Race pace is the watch's median speed over
-    the 30 s to 5 s before the GPS crossing at `t_line_s`; easing is the first
-    two records in a row, from EASE_LOOKBACK_S before it, slower than
-    EASE_FRACTION of it.
-    """
-    t, d = clock.t_s, clock.d_m
-    dt = np.diff(t)
-    step_v = np.divide(np.diff(d), dt, out=np.full(dt.size, np.nan), where=dt > 0)
-    before = (t[1:] >= t_line_s - 30.0) & (t[1:] <= t_line_s - 5.0) & np.isfinite(step_v)
-    if before.sum() < MIN_PACE_FIXES:
-        return clock
-    pace = float(np.median(step_v[before]))
-    if pace < MOVING_SPEED_MPS:
-        return clock
-    slow = step_v < EASE_FRACTION * pace
-    eased = np.flatnonzero((t[:-2] >= t_line_s - EASE_LOOKBACK_S) & slow[:-1] & slow[1:])
-    if eased.size == 0:
-        return clock
-    k = int(eased[0])
-    held = np.where(t > t[k], d[k] + pace * (t - t[k]), d)
-    speed = None if clock.speed_mps is None else np.where(t > t[k], pace, clock.speed_mps)
-    return ProgressClock(t, held, speed)
 
 
 def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:

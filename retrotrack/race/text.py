@@ -1,0 +1,25 @@
+"""Times and distances as a runner's reason or warning writes them: 7:05, 1:02:03.4, "between 400 m and 700 m"."""
+
+from __future__ import annotations
+
+
+def fmt_clock(seconds: float, decimals: int = 0) -> str:
+    """m:ss or h:mm:ss, with `decimals` decimals of a second."""
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    scale = 10**decimals
+    total = round(seconds * scale)
+    whole, frac = divmod(total, scale)
+    h, rem = divmod(int(whole), 3600)
+    m, s = divmod(rem, 60)
+    tail = f".{frac:0{decimals}d}" if decimals else ""
+    return f"{sign}{h}:{m:02d}:{s:02d}{tail}" if h else f"{sign}{m}:{s:02d}{tail}"
+
+
+def far_text(d_m: float) -> str:
+    return f"{d_m / 1000:,.0f} km" if d_m >= 10_000 else f"{d_m / 1000:.1f} km"
+
+
+def round_m(d: float) -> int:
+    step = 10 if d < 1000 else 50
+    return int(step * round(max(d, 0.0) / step))
