@@ -112,8 +112,6 @@ PAST_LINE_M = 10.0
 """A lined-up runner has gone through the start when the GPS puts them this far past it."""
 LANE_DEPTH_M = 1.0
 """Where the config has no start line (lanes), a runner standing still at the gun is this close behind their own."""
-
-
 UP_TO_PACE_S = 5.0
 """A runner is up to race pace this long after their start: earlier fixes (standing, the first strides)
 are no part of the pace carried through a line (the finish of a 100 m is 13-20 s from the gun)."""
@@ -272,139 +270,233 @@ class SplitEvent:
     finish: bool = False
 
 
+@dataclass
+class _Track:
+    """One runner's records on the race's clock (seconds since the gun) and plane (metres), with what
+    their start is read from: when they set off, and where they stood before."""
+
+    activity: Activity
+    t: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    dist: np.ndarray
+    """Distance along the (lightly smoothed) positions."""
+    speed: np.ndarray
+    cad: np.ndarray
+    labels: np.ndarray
+    """The direction detector's label per interval."""
+    dev: np.ndarray | None
+    """The watch's own distance, where the file has one."""
+    clock: ProgressClock | None
+    device_speed: bool
+    """The watch measures its own speed: setting off is judged on it, not on jittery positions."""
+    go_speed: np.ndarray
+    onset: float | None
+    shifts: tuple[float, ...]
+    onset_sd: float
+    stand: np.ndarray | None
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self.activity.warnings)
+
+
+@dataclass
+class _Start:
+    """Where a runner's race began, before their depth behind the line is weighed."""
+
+    start_s: float
+    method: str
+    anchor_kind: str | None = None
+    """"line": stood at the start line; "lane": stood still at the gun, no line to measure from."""
+    z_stand: float | None = None
+    """Where the GPS had them standing, along the start line's bearing."""
+    start_pass: GateCrossing | None = None
+    """The GPS crossing of the start line that started the race (crossing and track starts)."""
+
+
 def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack | None = None,
                   *, with_trace: bool = True) -> RunnerTiming:
     """Time one runner's race from their watch export."""
-    warnings: list[str] = []
-    t_rec = np.asarray(activity.t_s, dtype=float)
-    if t_rec.size < 2 or not activity.has_position:
-        damaged = bool(activity.warnings)
-        return RunnerTiming(
-            status="error" if damaged else "dns",
-            reason="the track has no positions" if not damaged else f"track damaged: {activity.warnings[0]}",
-            direction=DirectionCheck(None, "unverified", "no positions"),
-        )
-    t = t_rec + _gun_offset_s(activity, race.gun_time)
+    if activity.t_s.size < 2 or not activity.has_position:
+        return _untimed(activity, "the track has no positions", "no positions", damage_is_why="track damaged")
+    t = np.asarray(activity.t_s, dtype=float) + _gun_offset_s(activity, race.gun_time)
     proj = LocalProjection(race.finish.lat_deg, race.finish.lon_deg)
     x, y = proj.to_xy(activity.lat_deg, activity.lon_deg)
-    damaged = bool(activity.warnings)
     nearest_m = _nearest_gate_m(race, proj, x, y)
     if nearest_m > FAR_FROM_COURSE_M:
-        return RunnerTiming(
-            status="error" if damaged else "dns",
-            reason=f"the track never comes within {far_text(nearest_m)} of the course's gates: run somewhere else?",
-            direction=DirectionCheck(None, "unverified", "no track on the course"),
-            warnings=warnings, nearest_gate_m=nearest_m,
-        )
-
+        return _untimed(activity, f"the track never comes within {far_text(nearest_m)} of the course's gates: "
+                        "run somewhere else?", "no track on the course", nearest_gate_m=nearest_m)
     if t[-1] < 0:
-        return RunnerTiming(
-            status="error" if damaged else "dns",
-            reason=(f"track damaged before the gun: {activity.warnings[0]}" if damaged
-                    else f"the track ends {fmt_clock(-t[-1])} before the gun"),
-            direction=DirectionCheck(None, "unverified", "no track over the race"),
-            warnings=warnings,
-        )
+        return _untimed(activity, f"the track ends {fmt_clock(-t[-1])} before the gun", "no track over the race",
+                        damage_is_why="track damaged before the gun")
+    tr = _read_track(activity, t, x, y, directions)
+
+    warnings: list[str] = []
+    sg = GateGeometry.from_gate(race.start, proj) if race.start is not None else None
+    st = _gun_start(tr, sg) if race.timing == "gun" else _chip_start(tr, sg, warnings)
+    if isinstance(st, RunnerTiming):
+        return st
+
+    # Passes are counted along the watch's own distance where it has one: the positions' path length
+    # grows with GPS noise (by a tenth with a few metres from fix to fix).
+    count_dist = tr.dev if tr.dev is not None else tr.dist
+    race_dist = count_dist - float(np.interp(st.start_s, t, count_dist))
+    fg = GateGeometry.from_gate(race.finish, proj)
+    counted, stop_s = _finish_passes(tr, race, fg, st.start_s, race_dist, warnings)
+    finished = len(counted) == race.finish_crossings
+    end = counted[-1].t_s if finished else float(t[-1])
+    cp_passes = []
+    for cp in race.checkpoints:
+        g = GateGeometry.from_gate(cp, proj)
+        cp_passes.append((g, distinct_passes([c for c in find_crossings(g, t, x, y) if st.start_s < c.t_s <= end],
+                                             t, race_dist)))
+    if tr.clock is None:
+        _cross_at_race_pace(tr, race, st, fg, counted, cp_passes, finished)
+    events, gps_times = _split_events(race, counted, cp_passes, finished)
+
+    # Sharper times: from the watch distance (every pass fitted together), or from the GPS alone.
+    fit = anchor_mark = None
+    event_s = np.repeat(np.asarray(gps_times, dtype=float)[:, None], DEPTH_GRID_M.size, axis=1)
+    event_s = event_s.reshape(len(events), DEPTH_GRID_M.size)
+    if tr.clock is not None:
+        fit, anchor_mark, event_keys, obs_marks = _fit_passes(
+            race, proj, t, x, y, tr.clock, st.start_s, end, tr.onset, st.anchor_kind, st.z_stand, tr.stand,
+            st.start_pass, fg, counted, cp_passes, finished)
+        if fit is not None:
+            finish_clock = held_to_pace(tr.clock, counted[-1].t_s) if finished else tr.clock
+            event_s = _fitted_event_times(tr.clock, finish_clock, fit, event_keys, obs_marks, events, gps_times)
+    if stop_s is not None:
+        event_s[len(counted) - 1] = np.minimum(event_s[len(counted) - 1], stop_s)
+    start_s = _start_times(tr, race, st, sg, fit, anchor_mark)
+    loglik = np.zeros(DEPTH_GRID_M.size)
+    if fit is not None and fit.depth_loglik is not None:
+        loglik = fit.depth_loglik
+    elif st.z_stand is not None:
+        loglik = -0.5 * ((DEPTH_GRID_M + st.z_stand) / GPS_SD_M) ** 2
+    model = DepthModel(loglik, start_s, event_s, events, tr.onset, st.anchor_kind or "none", tr.onset_sd)
+
+    timing = RunnerTiming(status="finished" if finished else "dnf", start_method=st.method, warnings=warnings,
+                          depth=model, nearest_gate_m=nearest_m)
+    # Before the field is known: the most likely depth at a line (the GPS crossing, kept behind the line);
+    # in lanes the prior is a proper one, and its median is the answer.
+    _settle(timing, default_depth_prior(st.anchor_kind), median=st.anchor_kind == "lane")
+    if st.anchor_kind is None:
+        timing.depth = None
+    _check_and_verdict(timing, tr, race, len(counted), finished)
+    if with_trace:
+        timing.trace = _trace(activity, t, timing.start_s, timing.end_s, tr.speed, tr.labels)
+    return timing
+
+
+def _untimed(activity: Activity, reason: str, check_reason: str, *, damage_is_why: str | None = None,
+             **extra) -> RunnerTiming:
+    """A track with no race in it: `dns`, or `error` where the file is damaged (and then, given
+    `damage_is_why`, the damage is the reason: "<damage_is_why>: <what the reader found>")."""
+    damaged = bool(activity.warnings)
+    if damaged and damage_is_why is not None:
+        reason = f"{damage_is_why}: {activity.warnings[0]}"
+    return RunnerTiming(status="error" if damaged else "dns", reason=reason,
+                        direction=DirectionCheck(None, "unverified", check_reason), **extra)
+
+
+def _read_track(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarray,
+                directions: DirectionTrack | None) -> _Track:
+    """The channels a race is timed from, and when and where the runner set off."""
     dist = smoothed_distance_m(t, x, y)
     speed = speed_profile_mps(activity, x, y)
-    cad = np.asarray(activity.cadence_spm, dtype=float)
     if directions is None:
         directions = detect_direction(activity)
-    labels = directions.direction
     dev = watch_distance(activity, t, x, y)
     clock = ProgressClock(t, dev, activity.speed_mps) if dev is not None else None
     device_speed = activity.format != "gpx" and np.isfinite(np.asarray(activity.speed_mps, dtype=float)).mean() > 0.5
     # Without the watch's own speed, GPS jitter around a standing runner looks like a metre a second:
     # setting off is judged on displacement over a few seconds instead.
     go_speed = speed if device_speed else displacement_speed_mps(t, x, y)
-    cad = fill_short_gaps(t, cad)
+    cad = fill_short_gaps(t, np.asarray(activity.cadence_spm, dtype=float))
     onset = motion_onset_s(t, go_speed, cad, 0.0, reliable_speed=device_speed)
     shifts, onset_sd = ONSET_SHIFT_S, 0.0
     if onset is not None and not device_speed and not np.isfinite(cad[(t >= onset - STAND_S) & (t <= onset + 30.0)]).any():
         onset, shifts, onset_sd = departure_s(t, x, y, onset), DEPARTURE_SHIFT_S, DEPARTURE_SD_S
     stand = standing_fixes(t, x, y, go_speed, cad, onset, reliable_speed=device_speed)
+    return _Track(activity, t, x, y, dist, speed, cad, directions.direction, dev, clock, device_speed, go_speed,
+                  onset, shifts, onset_sd, stand)
 
-    # The start.
-    start_line_geom = GateGeometry.from_gate(race.start, proj) if race.start is not None else None
-    anchor_kind = None  # "line": stood at the start line; "lane": stood still at the gun, no line to measure from
-    z_stand = None
-    start_pass = None  # the GPS crossing of the start line that started the race (crossing starts)
-    start_method = "gun"
-    if race.timing == "gun":
-        start = 0.0
-        after = t >= 0
-        moved = float(dist[after][-1] - dist[after][0]) if after.sum() >= 2 else 0.0
-        if moved < 20.0 and onset is None:
-            status = "error" if damaged else "dns"
-            return RunnerTiming(status=status,
-                                reason=("track damaged: " + activity.warnings[0]) if damaged
-                                else "no movement along the course after the gun",
-                                direction=DirectionCheck(None, "unverified", "did not start"), warnings=warnings)
-        if stand is not None and onset is not None and onset <= GUN_REACTION_MAX_S and t[stand[-1]] >= -2.0:
-            anchor_kind = "lane"
-            if start_line_geom is not None:
-                z, c = stand_position(start_line_geom, x, y, stand)
-                if -MAX_DEPTH_M <= z <= ACROSS_AT_GUN_M and abs(c) <= start_line_geom.half_width_m + NEAR_MISS_M:
-                    anchor_kind, z_stand = "line", z
-    else:
-        sg = start_line_geom
+
+def _lined_up(line: GateGeometry, z: float, c: float) -> bool:
+    """Standing at (along z, across c) of the start line is lined up on it (GPS error allowed)."""
+    return -MAX_DEPTH_M <= z <= ACROSS_AT_GUN_M and abs(c) <= line.half_width_m + NEAR_MISS_M
+
+
+def _gun_start(tr: _Track, line: GateGeometry | None) -> _Start | RunnerTiming:
+    """Gun timing: everyone starts at the gun; a runner who stood still at it, reacting to it, is anchored
+    where they stood (their line, or their lane where the config has no line there)."""
+    after = tr.t >= 0
+    moved = float(tr.dist[after][-1] - tr.dist[after][0]) if after.sum() >= 2 else 0.0
+    if moved < 20.0 and tr.onset is None:
+        return _untimed(tr.activity, "no movement along the course after the gun", "did not start",
+                        damage_is_why="track damaged")
+    st = _Start(0.0, "gun")
+    if (tr.stand is not None and tr.onset is not None and tr.onset <= GUN_REACTION_MAX_S
+            and tr.t[tr.stand[-1]] >= -2.0):
+        st.anchor_kind = "lane"
+        if line is not None:
+            z, c = stand_position(line, tr.x, tr.y, tr.stand)
+            if _lined_up(line, z, c):
+                st.anchor_kind, st.z_stand = "line", z
+    return st
+
+
+def _chip_start(tr: _Track, sg: GateGeometry, warnings: list[str]) -> _Start | RunnerTiming:
+    """Chip timing: lined up and then through the line (timed from setting off), a track begun at the line,
+    or the first GPS crossing after the gun (from moving off, where the GPS had them across before)."""
+    t, x, y, onset = tr.t, tr.x, tr.y, tr.onset
+    st = None
+    if tr.stand is not None and onset is not None:
+        z, c = stand_position(sg, x, y, tr.stand)
+        # They must then go through: well past the line soon after setting off.
+        soon = np.flatnonzero((t >= onset) & (t <= onset + 15.0 + max(-z, 0.0) / 2.0) & (sg.along(x, y) > PAST_LINE_M))
+        if _lined_up(sg, z, c) and soon.size:
+            st = _Start(onset, "moving" if z > 0 else "standing", "line", z)
+            if z > PAST_LINE_M:
+                warnings.append(f"stood about {round_m(z)} m past the start line at the gun (more than GPS "
+                                "error: a lane ahead of it?): timed from setting off, over a short race")
+    if st is None:
+        began = start_at_track_begin(sg, t, x, y, tr.go_speed if tr.device_speed else None)
+        if began is not None:
+            st = _Start(max(began.t_s, 0.0), "track start", start_pass=began)
+            warnings.append("the track begins at the start line, already running (watch started there?): "
+                            "the start is where its pace carries it back to the line")
+    if st is None:
         post = [c for c in find_crossings(sg, t, x, y) if c.t_interp_s >= 0.0 or c.t_s >= 0.0]
-        start = None
-        if stand is not None and onset is not None:
-            z, c = stand_position(sg, x, y, stand)
-            lined_up = -MAX_DEPTH_M <= z <= ACROSS_AT_GUN_M and abs(c) <= sg.half_width_m + NEAR_MISS_M
-            # They must then go through: well past the line soon after setting off.
-            a_after = sg.along(x, y)
-            soon = np.flatnonzero((t >= onset) & (t <= onset + 15.0 + max(-z, 0.0) / 2.0) & (a_after > PAST_LINE_M))
-            if lined_up and soon.size:
-                anchor_kind, z_stand = "line", z
-                start, start_method = onset, ("moving" if z > 0 else "standing")
-                if z > PAST_LINE_M:
-                    warnings.append(f"stood about {round_m(z)} m past the start line at the gun (more than GPS "
-                                    "error: a lane ahead of it?): timed from setting off, over a short race")
-        if start is None:
-            began = start_at_track_begin(sg, t, x, y, go_speed if device_speed else None)
-            if began is not None:
-                start, start_method, start_pass = max(began.t_s, 0.0), "track start", began
-                warnings.append("the track begins at the start line, already running (watch started there?): "
-                                "the start is where its pace carries it back to the line")
-        if start is None and post:
-            first = post[0]
-            start, start_method = max(first.t_s, 0.0), "crossing"
-            start_pass = first
-            if onset is not None and onset > start and onset - start < 10.0:
+        if post:
+            st = _Start(max(post[0].t_s, 0.0), "crossing", start_pass=post[0])
+            if onset is not None and onset > st.start_s and onset - st.start_s < 10.0:
                 # The GPS put them across before they moved: they start on moving off.
-                start, start_method, start_pass = onset, "moving", None
-        if start is None:
-            status = "error" if damaged else "dns"
-            if damaged:
-                reason = f"track damaged before the start: {activity.warnings[0]}"
-            else:
-                reason = "no crossing of the start line after the gun"
-            return RunnerTiming(status=status, reason=reason,
-                                direction=DirectionCheck(None, "unverified", "did not start"), warnings=warnings)
-        if start > 120.0:
-            warnings.append(f"crossed the start line {fmt_clock(start)} after the gun")
+                st = _Start(onset, "moving")
+    if st is None:
+        return _untimed(tr.activity, "no crossing of the start line after the gun", "did not start",
+                        damage_is_why="track damaged before the start", warnings=warnings)
+    if st.start_s > 120.0:
+        warnings.append(f"crossed the start line {fmt_clock(st.start_s)} after the gun")
+    return st
 
-    # Passes are counted along the watch's own distance where it has one: the positions' path length
-    # grows with GPS noise (by a tenth with a few metres from fix to fix).
-    count_dist = dev if dev is not None else dist
-    race_dist = count_dist - float(np.interp(start, t, count_dist))
 
-    # Counted crossings of the finish, and checkpoint crossings on the way.
-    fg = GateGeometry.from_gate(race.finish, proj)
+def _finish_passes(tr: _Track, race: RaceInfo, fg: GateGeometry, start: float, race_dist: np.ndarray,
+                   warnings: list[str]) -> tuple[list[GateCrossing], float | None]:
+    """The counted crossings of the finish (the last one where a track ends at the line, or where the runner
+    stood still just short of it), and when they came to a standstill at it after finishing, if they did."""
+    t, x, y = tr.t, tr.x, tr.y
     counted = counted_finishes(fg, t, x, y, start, race_dist, race)
-    n_laps = race.finish_crossings
-    if len(counted) == n_laps - 1:
-        last = finish_at_track_end(fg, t, x, y, race_dist, counted, race, go_speed if device_speed else None)
+    if len(counted) == race.finish_crossings - 1:
+        last = finish_at_track_end(fg, t, x, y, race_dist, counted, race, tr.go_speed if tr.device_speed else None)
         if last is not None:
             counted.append(last)
             warnings.append("the track ends at the finish line, still running (watch stopped there?): "
                             "the finish is where its pace carries it to the line")
-    finished = len(counted) == n_laps
-    stop_s = None
-    if finished:
-        stop_s = standstill_at_line(fg, t, x, y, counted[-1], still_records(t, x, y, go_speed, cad, device_speed))
+    if len(counted) != race.finish_crossings:
+        return counted, None
+    stop_s = standstill_at_line(fg, t, x, y, counted[-1], still_records(t, x, y, tr.go_speed, tr.cad, tr.device_speed))
     if stop_s is not None and stop_s < counted[-1].t_s - STANDSTILL_S:
         walked = counted[-1].t_s - stop_s
         at = int(np.searchsorted(t, stop_s, side="right")) - 1
@@ -413,24 +505,28 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         where = f" {-short:.0f} m short of it" if short < -NEAR_MISS_M else ""
         warnings.append(f"stopped at the finish line, where the GPS had them{where} and put them across it "
                         f"{fmt_clock(walked)} later, walking: timed at their pace into the line")
-    end = counted[-1].t_s if finished else float(t[-1])
-    cp_passes = []
-    for cp in race.checkpoints:
-        g = GateGeometry.from_gate(cp, proj)
-        cp_passes.append((g, distinct_passes([c for c in find_crossings(g, t, x, y) if start < c.t_s <= end],
-                                             t, race_dist)))
+    return counted, stop_s
 
-    if clock is None:
-        # Positions alone: each crossing from the runner's pace through the line (see race_pace_crossing).
-        passes = [(fg, c, finished and k == n_laps) for k, c in enumerate(counted, start=1)]
-        passes += [(g, c, False) for g, cps in cp_passes for c in cps]
-        aligned = {key: aligned_with(g, x, y) for key, g in {id(g): g for g, *_ in passes}.items()}
-        at_pace_s = max(start, onset if onset is not None else start) + UP_TO_PACE_S
-        window_s = pace_window_s(passes, t, x, y, aligned, from_s=at_pace_s)
-        for g, c, last in passes:
-            c.t_s = race_pace_crossing(g, t, x, y, c, finish=last, window_s=window_s, aligned=aligned[id(g)],
-                                       from_s=at_pace_s)
 
+def _cross_at_race_pace(tr: _Track, race: RaceInfo, st: _Start, fg: GateGeometry, counted: list[GateCrossing],
+                        cp_passes, finished: bool) -> None:
+    """Positions alone: each crossing from the runner's pace through the line (see race_pace_crossing)."""
+    t, x, y = tr.t, tr.x, tr.y
+    n_laps = race.finish_crossings
+    passes = [(fg, c, finished and k == n_laps) for k, c in enumerate(counted, start=1)]
+    passes += [(g, c, False) for g, cps in cp_passes for c in cps]
+    aligned = {key: aligned_with(g, x, y) for key, g in {id(g): g for g, *_ in passes}.items()}
+    at_pace_s = max(st.start_s, tr.onset if tr.onset is not None else st.start_s) + UP_TO_PACE_S
+    window_s = pace_window_s(passes, t, x, y, aligned, from_s=at_pace_s)
+    for g, c, last in passes:
+        c.t_s = race_pace_crossing(g, t, x, y, c, finish=last, window_s=window_s, aligned=aligned[id(g)],
+                                   from_s=at_pace_s)
+
+
+def _split_events(race: RaceInfo, counted: list[GateCrossing], cp_passes,
+                  finished: bool) -> tuple[list[SplitEvent], list[float]]:
+    """Each counted finish crossing (a lap, or the finish) and checkpoint crossing, with its GPS time."""
+    n_laps = race.finish_crossings
     events: list[SplitEvent] = []
     gps_times: list[float] = []
     for k, c in enumerate(counted, start=1):
@@ -442,87 +538,81 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
         for k, c in enumerate(cps, start=1):
             events.append(SplitEvent(g.name if len(cps) == 1 else f"{g.name} ({k})", None))
             gps_times.append(c.t_s)
+    return events, gps_times
 
-    # Sharper times: from the watch distance (every pass fitted together), or from the GPS alone.
+
+def _fitted_event_times(clock: ProgressClock, finish_clock: ProgressClock, fit, event_keys, obs_marks,
+                        events: list[SplitEvent], gps_times: list[float]) -> np.ndarray:
+    """Each event's time for each depth (DEPTH_GRID_M), from the marks fitted on the watch's distance."""
     grid = DEPTH_GRID_M
-    anchor_mark = None
-    fit = None
-    if clock is not None:
-        fit, anchor_mark, event_keys, obs_marks = _fit_passes(race, proj, t, x, y, clock, start, end, onset, anchor_kind,
-                                                              z_stand, stand, start_pass, fg, counted, cp_passes, finished)
-    if fit is not None:
-        event_s = np.empty((len(events), grid.size))
-        finish_clock = held_to_pace(clock, counted[-1].t_s) if finished else clock
-        for i, key in enumerate(event_keys):
-            base, slope = fit.marks.get(key, (np.nan, 0.0))
-            seen = obs_marks.get(key)
-            if np.isfinite(base):
-                marks = base + slope * grid
-                tt = (finish_clock if events[i].finish else clock).time_at(marks)
-                # A fit that strays far from what the pass itself says speaks of noise, not of the runner.
-                ok = np.abs(marks - seen) <= MAX_MARK_SHIFT_M if seen is not None else np.abs(tt - gps_times[i]) <= 5.0
-                event_s[i] = np.where(ok, tt, clock.time_at(seen) if seen is not None else gps_times[i])
-            else:
-                event_s[i] = gps_times[i]
-    else:
-        event_s = np.repeat(np.asarray(gps_times, dtype=float)[:, None], grid.size, axis=1).reshape(len(events), grid.size)
-    if stop_s is not None:
-        event_s[len(counted) - 1] = np.minimum(event_s[len(counted) - 1], stop_s)
-
-    if race.timing == "gun":
-        start_s = np.zeros(grid.size)
-    elif anchor_kind == "line":
-        if clock is not None:
-            start_s = clock.time_at(anchor_mark + grid)
+    event_s = np.empty((len(events), grid.size))
+    for i, key in enumerate(event_keys):
+        base, slope = fit.marks.get(key, (np.nan, 0.0))
+        seen = obs_marks.get(key)
+        if np.isfinite(base):
+            marks = base + slope * grid
+            tt = (finish_clock if events[i].finish else clock).time_at(marks)
+            # A fit that strays far from what the pass itself says speaks of noise, not of the runner.
+            ok = np.abs(marks - seen) <= MAX_MARK_SHIFT_M if seen is not None else np.abs(tt - gps_times[i]) <= 5.0
+            event_s[i] = np.where(ok, tt, clock.time_at(seen) if seen is not None else gps_times[i])
         else:
-            start_s = sprint_start_times(sg, t, x, y, stand, onset, shifts, None if onset_sd else ONSET_SD_S)
-            if start_s is None:
-                start_s = gps_progress_times(sg, t, x, y, stand, onset, z_stand)
-        # Not before they set off, as far as that is known (from positions alone, to a few seconds).
-        start_s = np.maximum(start_s, max(onset + (shifts[0] if onset_sd else 0.0), 0.0))
-    elif start_pass is not None and fit is not None and ("start", 0) in fit.marks:
-        tt = float(clock.time_at(fit.marks[("start", 0)][0]))
-        start_s = np.full(grid.size, max(tt, 0.0) if abs(tt - start) <= 3.0 else start)
-    else:
-        start_s = np.full(grid.size, start)
-    loglik = np.zeros(grid.size)
-    if fit is not None and fit.depth_loglik is not None:
-        loglik = fit.depth_loglik
-    elif z_stand is not None:
-        loglik = -0.5 * ((grid + z_stand) / GPS_SD_M) ** 2
-    model = DepthModel(loglik, start_s, event_s, events, onset, anchor_kind or "none", onset_sd)
+            event_s[i] = gps_times[i]
+    return event_s
 
-    timing = RunnerTiming(status="finished" if finished else "dnf", start_method=start_method, warnings=warnings,
-                          depth=model, nearest_gate_m=nearest_m)
-    # Before the field is known: the most likely depth at a line (the GPS crossing, kept behind the line);
-    # in lanes the prior is a proper one, and its median is the answer.
-    _settle(timing, default_depth_prior(anchor_kind), median=anchor_kind == "lane")
-    if anchor_kind is None:
-        timing.depth = None
+
+def _start_times(tr: _Track, race: RaceInfo, st: _Start, sg: GateGeometry | None, fit,
+                 anchor_mark: float | None) -> np.ndarray:
+    """The start for each depth behind the line (DEPTH_GRID_M)."""
+    grid = DEPTH_GRID_M
+    if race.timing == "gun":
+        return np.zeros(grid.size)
+    if st.anchor_kind == "line":
+        if tr.clock is not None:
+            start_s = tr.clock.time_at(anchor_mark + grid)
+        else:
+            start_s = sprint_start_times(sg, tr.t, tr.x, tr.y, tr.stand, tr.onset, tr.shifts,
+                                         None if tr.onset_sd else ONSET_SD_S)
+            if start_s is None:
+                start_s = gps_progress_times(sg, tr.t, tr.x, tr.y, tr.stand, tr.onset, st.z_stand)
+        # Not before they set off, as far as that is known (from positions alone, to a few seconds).
+        return np.maximum(start_s, max(tr.onset + (tr.shifts[0] if tr.onset_sd else 0.0), 0.0))
+    if st.start_pass is not None and fit is not None and ("start", 0) in fit.marks:
+        tt = float(tr.clock.time_at(fit.marks[("start", 0)][0]))
+        return np.full(grid.size, max(tt, 0.0) if abs(tt - st.start_s) <= 3.0 else st.start_s)
+    return np.full(grid.size, st.start_s)
+
+
+def _check_and_verdict(timing: RunnerTiming, tr: _Track, race: RaceInfo, n_counted: int, finished: bool) -> None:
+    """The direction check over the runner's race, and why a runner who did not finish did not."""
+    t = tr.t
     start = timing.start_s
     # A damaged track's direction check covers all that is readable (INTERFACE.md).
-    end = timing.finish_s if finished else float(t[-1]) if damaged else stopped_racing_s(t, go_speed, start, float(t[-1]))
+    if finished:
+        end = timing.finish_s
+    elif tr.damaged:
+        end = float(t[-1])
+    else:
+        end = stopped_racing_s(t, tr.go_speed, start, float(t[-1]))
     timing.end_s = end
-    race_dist = dist - float(np.interp(start, t, dist))
-    timing.direction = direction_check(t, labels, start, end, race, race_dist,
-                                       facing_evidence(activity, x, y, race.direction))
+    race_dist = tr.dist - float(np.interp(start, t, tr.dist))
+    timing.direction = direction_check(t, tr.labels, start, end, race, race_dist,
+                                       facing_evidence(tr.activity, tr.x, tr.y, race.direction))
     covered = float(np.interp(end, t, race_dist))
     timing.race_distance_m = covered
-    if not finished:
-        where = f"{covered / 1000:.2f} km" if covered >= 1000 else f"{covered:.0f} m"
-        laps = f" ({len(counted)} of {n_laps} finish-line crossings)" if n_laps > 1 else ""
-        if damaged:
-            timing.status = "error"
-            timing.reason = f"track damaged before the finish, readable to {where}{laps}: {activity.warnings[0]}"
-        else:
-            timing.status = "dnf"
-            if end < t[-1] - PACE_HELD_S:
-                timing.reason = f"stopped racing after {where}{laps}, without reaching the finish"
-            else:
-                timing.reason = f"track ends after {where} without reaching the finish{laps}"
-    if with_trace:
-        timing.trace = _trace(activity, t, start, end, speed, labels)
-    return timing
+    if finished:
+        return
+    where = f"{covered / 1000:.2f} km" if covered >= 1000 else f"{covered:.0f} m"
+    n_laps = race.finish_crossings
+    laps = f" ({n_counted} of {n_laps} finish-line crossings)" if n_laps > 1 else ""
+    if tr.damaged:
+        timing.status = "error"
+        timing.reason = f"track damaged before the finish, readable to {where}{laps}: {tr.activity.warnings[0]}"
+    elif end < t[-1] - PACE_HELD_S:
+        timing.status = "dnf"
+        timing.reason = f"stopped racing after {where}{laps}, without reaching the finish"
+    else:
+        timing.status = "dnf"
+        timing.reason = f"track ends after {where} without reaching the finish{laps}"
 
 
 def _settle(timing: RunnerTiming, prior: np.ndarray | None, *, median: bool = False) -> None:
