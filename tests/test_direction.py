@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from retrotrack.analysis import analyze_activity
-from retrotrack.direction import detect_direction, hmm_posterior
+from retrotrack.direction import detect_direction
+from retrotrack.direction.gait import GAIT_HALF_WINDOW_S, GAIT_REACH_S, _stretch_windows, gait_features
+from retrotrack.direction.hints import reversals
+from retrotrack.direction.hmm import hmm_posterior
+from retrotrack.direction.track import path_distance, run_peaks
 from retrotrack.model import Direction, Session
 from retrotrack.readers import read_activity
 from retrotrack.simulate.gait import Gait, Runner, make_runner
@@ -440,7 +444,6 @@ def shuttle_plan(leg_s: float, *, u_turns: bool = False) -> list[Phase]:
 
 
 def test_turning_back_is_found_where_the_runner_turns():
-    from retrotrack.direction import _path_distance, reversals
 
     plan = shuttle_plan(20, u_turns=True)
     ends = np.cumsum([p.duration_s for p in plan])
@@ -450,11 +453,11 @@ def test_turning_back_is_found_where_the_runner_turns():
     assert turns.size == 19
     for fmt in ("fit", "gpx"):
         act = activity_from_truth(simulate(41, plan, route="out_and_back"), fmt, heading=False)
-        found = act.t_s[reversals(act, _path_distance(act))]
+        found = act.t_s[reversals(act, path_distance(act))]
         assert found.size == turns.size
         assert np.max(np.abs(found - turns)) <= 2.0
     loop = activity_from_truth(simulate(41, intervals()), "fit", heading=False)
-    assert reversals(loop, _path_distance(loop)).size == 0
+    assert reversals(loop, path_distance(loop)).size == 0
 
 
 @pytest.mark.parametrize("fmt", ["fit", "gpx"])
@@ -512,17 +515,15 @@ def test_real_run_without_cadence_is_unknown():
 
 
 def test_peaks_picks_the_highest_point_of_each_run():
-    from retrotrack.direction import _peaks
 
     score = np.array([0.0, 1.2, 3.0, 1.5, 0.0, 0.0, 2.0, 2.5, 0.1, 4.0])
-    assert _peaks(score, score >= 1.0).tolist() == [2, 7, 9]
-    assert _peaks(score, np.zeros(score.size, dtype=bool)).size == 0
+    assert run_peaks(score, score >= 1.0).tolist() == [2, 7, 9]
+    assert run_peaks(score, np.zeros(score.size, dtype=bool)).size == 0
 
 
 def test_change_points_mark_the_switches_of_gait_without_heading():
     """Every switch between forward and backward running (here with no stop to mark it) shows as a
     clear change of pace or step rate within a few seconds, and a steady run shows almost none."""
-    from retrotrack.direction import _path_distance, _peaks, gait_features
     from retrotrack.motion import stopped_intervals
 
     plan = [Phase(FR, 240, 3.0)]
@@ -531,11 +532,11 @@ def test_change_points_mark_the_switches_of_gait_without_heading():
     sim = simulate(21, plan)
     act = activity_from_truth(sim, heading=False)
     active = ~stopped_intervals(act)
-    f = gait_features(act, _path_distance(act), active)
+    f = gait_features(act, path_distance(act), active)
     t = act.t_s
     mid = 0.5 * (t[:-1] + t[1:])
     found = mid[f.change_at]
-    assert np.array_equal(f.change_at, _peaks(f.change, (f.change >= 1.0) & active))
+    assert np.array_equal(f.change_at, run_peaks(f.change, (f.change >= 1.0) & active))
     switches = [when for when, _ in sim.truth.switches()]
     assert len(switches) == 8
     for when in switches:
@@ -549,7 +550,6 @@ def test_change_points_mark_the_switches_of_gait_without_heading():
 
 
 def test_stretch_windows_reach_across_steady_running_but_not_across_a_change():
-    from retrotrack.direction import GAIT_HALF_WINDOW_S, GAIT_REACH_S, _stretch_windows
 
     ck = np.arange(0.0, 121.0)
     mid = 0.5 * (ck[:-1] + ck[1:])

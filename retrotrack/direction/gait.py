@@ -1,59 +1,23 @@
-"""Direction detection: label every interval between records backward, forward, stopped or unknown.
+"""Gait against speed: at one speed, backward steps are quicker and shorter.
 
-Evidence, strongest first:
-
-1. Facing against travel. Where the file records the device's facing direction
-   (`heading_deg`), it is compared with the direction of travel taken from the
-   positions over a spatial baseline of several metres: near 180 degrees apart is
-   backward. Each record gives a bounded log-likelihood ratio (a von Mises model
-   with an outlier floor, for arm swing; a slowly varying compass bias is taken
-   out first), weighted by how straight and long the baseline is.
-2. Gait against speed. At one speed, backward steps are quicker and shorter.
-   Per activity and per regime (walking, running), log step rate is regressed on
-   log speed with an offset for backward, with population priors on every
-   coefficient. Three hypotheses are weighed by their Laplace-approximated
-   evidence: all forward, all backward, or mixed (a two-class model fitted by EM
-   with time-smoothed class probabilities). Only two classes a few noise widths
-   apart count as two gaits; with one gait, population priors on step rate and
-   speed decide, and a near call is left unknown.
-3. Hints: stops, lap presses, sharp changes of pace and turning back the way
-   one came (a shuttle's turn) make a switch likelier.
-
-Everything is fused by a two-state hidden Markov model over the moving
-intervals, solved exactly by forward-backward with blocked prefix products (a
-few vectorised passes, even for a long file). The posterior is the confidence;
-a stretch that stays near a coin flip, or lies far from any evidence, is
-`unknown`. Time in sessions that are not on foot is `unknown`.
+Per activity and per regime (walking, running), log step rate is regressed on log speed with an
+offset for backward, with population priors on every coefficient (and ground contact time, where
+the file has running dynamics, beside it). All forward, all backward and a two-class mixture fitted
+by EM are weighed by their Laplace-approximated evidence.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from retrotrack.geo import LocalProjection, cumulative_distance_m
+from retrotrack.direction.hmm import hmm_posterior, log_em_from_llr
+from retrotrack.direction.track import run_peaks
 from retrotrack.model import Activity, Direction
-from retrotrack.motion import stopped_intervals
 
-# Facing versus travel.
-BASELINE_M = 12.0
-"""Travel direction is the chord over this much path: short enough for corners, long enough for GPS error."""
-MAX_BASELINE_S = 30.0
-GPS_DIFF_ERR_M = 1.5
-"""Typical error of the difference of two nearby GPS fixes (one axis)."""
-FACING_SD_DEG = 25.0
-"""Arm swing, compass noise and residual bias, combined."""
-HEADING_OUTLIER = 0.08
-HEADING_CORR_S = 2.0
-"""Heading samples closer than this share much of their error."""
-BIAS_WINDOW_S = 300.0
-MAX_BIAS_DEG = 45.0
-
-# Gait against speed.
 GAIT_HALF_WINDOW_S = 4.0
 GAIT_REACH_S = 12.0
 """Gait windows reach this far across a steady stretch (no change point, no stop) to average out speed noise."""
@@ -97,220 +61,6 @@ CHANGE_CADENCE = 0.03
 """A clear change of step rate: ~3 % (~5 steps/min), several times a steady run's 6 s wander."""
 CHANGE_NOISE_FACTOR = 4.0
 """... and at least this many robust standard deviations of the file's own 6 s to 6 s wander."""
-CHANGE_SWITCH_P = 0.1
-"""Chance that a clear change of pace or step rate (no stop, lap or slow-down) is a change of direction."""
-
-# Fusion.
-MEAN_DWELL_S = 300.0
-SPEED_HINT_P = 0.1
-STOP_SWITCH_P = 0.3
-LAP_SWITCH_P = 0.1
-REVERSAL_SWITCH_P = 0.5
-SHUTTLE_LEG_M = 100.0
-"""Turning back after a short leg (or before one) is a switch as often as not: a backward shuttle drill runs
-out forward and comes back backward, still facing the same way (or turns round and runs back forward)."""
-TURN_SWITCH_P = 0.1
-"""Turning back at the end of a longer leg (an out-and-back route) is mostly just that, as at a lap press."""
-REVERSAL_M = 12.0
-REVERSAL_COS = 0.8
-REVERSAL_CHORD = 0.6
-"""A turn back: chords over REVERSAL_M of path either side of a record more than ~145 degrees apart, each
-at least REVERSAL_CHORD of its path long."""
-TURN_SPEED_HALF_S = 1.5
-"""The moment of a turn is where the positions move least over this long either side."""
-MAX_EXTRAPOLATE_S = 30.0
-"""A verdict reaches this far (moving time) beyond the evidence; further on, unknown."""
-MAX_CONFIDENCE = 0.999
-MIN_CONFIDENCE = 0.55
-"""An interval below this is a coin flip: unknown."""
-MIN_SEGMENT_CONFIDENCE = 0.8
-"""A stretch of one label whose mean confidence is below this is unknown."""
-
-
-@dataclass
-class DirectionTrack:
-    """Per-interval labels: element i covers [t_s[i], t_s[i+1]) of the activity."""
-
-    direction: np.ndarray
-    """uint8 Direction codes, length n - 1."""
-    confidence: np.ndarray
-    """Probability-like confidence in each label, 0..1, length n - 1."""
-    method: str
-    """Which evidence decided: "heading", "gait", "heading+gait" or "none"."""
-    p_backward: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    """Probability that each interval was run backward (NaN where stopped or not on foot)."""
-
-
-# --- the two-state HMM, by parallel prefix products ---------------------------------------------
-
-
-def _mul(a1, b1, c1, d1, a2, b2, c2, d2):
-    """Elementwise product of 2x2 matrices [[a, b], [c, d]], normalised to sum 1, and the log of the scale."""
-    na = a1 * a2 + b1 * c2
-    nb = a1 * b2 + b1 * d2
-    nc = c1 * a2 + d1 * c2
-    nd = c1 * b2 + d1 * d2
-    s = na + nb + nc + nd
-    return na / s, nb / s, nc / s, nd / s, np.log(s)
-
-
-def _scan_small(a, b, c, d, ls):
-    """In place: M[i] <- M[i] @ M[i-1] @ ... @ M[0] (Hillis-Steele; for short sequences)."""
-    m = a.size
-    k = 1
-    while k < m:
-        na, nb, nc, nd, lg = _mul(a[k:], b[k:], c[k:], d[k:], a[:-k], b[:-k], c[:-k], d[:-k])
-        ls[k:] = ls[k:] + ls[:-k] + lg
-        a[k:], b[k:], c[k:], d[k:] = na, nb, nc, nd
-        k *= 2
-
-
-def prefix_products(a, b, c, d):
-    """Inclusive products M[i] @ M[i-1] @ ... @ M[0] of 2x2 matrices, normalised, with log scales.
-
-    Blocked: a short sequential pass inside blocks (vectorised across blocks), a
-    scan over the block totals, then one pass to apply them: O(n) work.
-    """
-    m = a.size
-    s0 = a + b + c + d
-    block = 16 if m > 4096 else 4
-    nb_ = -(-m // block)
-    pad = nb_ * block - m
-    ident = (np.ones(pad), np.zeros(pad), np.zeros(pad), np.ones(pad))
-    A, B, C, D = (np.concatenate((x / s0, y)).reshape(nb_, block) for x, y in zip((a, b, c, d), ident))
-    LS = np.concatenate((np.log(s0), np.zeros(pad))).reshape(nb_, block)
-    for j in range(1, block):
-        A[:, j], B[:, j], C[:, j], D[:, j], lg = _mul(A[:, j], B[:, j], C[:, j], D[:, j], A[:, j - 1], B[:, j - 1], C[:, j - 1], D[:, j - 1])
-        LS[:, j] += LS[:, j - 1] + lg
-    # Carry into each block: the product of all earlier blocks (identity for the first).
-    ta, tb, tc, td, tl = A[:, -1].copy(), B[:, -1].copy(), C[:, -1].copy(), D[:, -1].copy(), LS[:, -1].copy()
-    _scan_small(ta, tb, tc, td, tl)
-    ca, cb, cc, cd = (np.concatenate(([v], x[:-1])) for v, x in ((1.0, ta), (0.0, tb), (0.0, tc), (1.0, td)))
-    cl = np.concatenate(([0.0], tl[:-1]))
-    A, B, C, D, lg = _mul(A, B, C, D, ca[:, None], cb[:, None], cc[:, None], cd[:, None])
-    LS = LS + cl[:, None] + lg
-    return tuple(x.reshape(-1)[:m] for x in (A, B, C, D, LS))
-
-
-def hmm_posterior(log_em: np.ndarray, switch_p: np.ndarray) -> tuple[np.ndarray, float]:
-    """P(state 1) per step and the log-likelihood of a symmetric two-state HMM.
-
-    `log_em` (m, 2): log emission per step and state. `switch_p` (m,): probability
-    of switching state between step i-1 and step i (element 0 unused). Uniform start.
-    """
-    m = log_em.shape[0]
-    if m == 0:
-        return np.zeros(0), 0.0
-    top = log_em.max(axis=1)
-    e = np.exp(log_em - top[:, None])
-    e0, e1 = e[:, 0], e[:, 1]
-    p = np.clip(switch_p, 1e-12, 0.5)
-    q = 1.0 - p
-    # Forward: alpha_i = P_i ... P_0 1 with P_i = diag(e_i) A_i, P_0 = diag(e_0) / 2.
-    a, b, c, d = e0 * q, e0 * p, e1 * p, e1 * q
-    a[0], b[0], c[0], d[0] = 0.5 * e0[0], 0.0, 0.0, 0.5 * e1[0]
-    a, b, c, d, ls = prefix_products(a, b, c, d)
-    alpha0, alpha1 = a + b, c + d
-    loglik = float(np.log(alpha0[-1] + alpha1[-1]) + ls[-1] + top.sum())
-    # Backward: beta_i = H_i ... H_{m-1} 1 with H_i = A_{i+1} diag(e_{i+1}), H_{m-1} = I; a prefix scan reversed.
-    ha, hb, hc, hd = np.ones(m), np.zeros(m), np.zeros(m), np.ones(m)
-    ha[:-1], hb[:-1] = q[1:] * e0[1:], p[1:] * e1[1:]
-    hc[:-1], hd[:-1] = p[1:] * e0[1:], q[1:] * e1[1:]
-    ha, hb, hc, hd, _ = prefix_products(ha[::-1], hb[::-1], hc[::-1], hd[::-1])
-    beta0, beta1 = (ha + hb)[::-1], (hc + hd)[::-1]
-    n0 = alpha0 / (alpha0 + alpha1) * beta0 / (beta0 + beta1)
-    n1 = alpha1 / (alpha0 + alpha1) * beta1 / (beta0 + beta1)
-    return n1 / np.maximum(n0 + n1, 1e-300), loglik
-
-
-def _log_em_from_llr(llr: np.ndarray) -> np.ndarray:
-    """Log emissions (forward, backward) carrying a log-likelihood ratio backward:forward."""
-    return np.column_stack((-0.5 * llr, 0.5 * llr))
-
-
-# --- facing versus travel ------------------------------------------------------------------------
-
-
-def _path_distance(activity: Activity) -> np.ndarray | None:
-    """Cumulative distance per record: the file's, else from positions; NaN-free or None."""
-    d = activity.distance_m
-    t = activity.t_s
-    if np.isfinite(d).sum() >= 2 and np.nanmax(d) > np.nanmin(d):
-        ok = np.isfinite(d)
-        out = np.interp(t, t[ok], d[ok])
-        return np.maximum.accumulate(out)
-    if activity.has_position:
-        return cumulative_distance_m(activity.lat_deg, activity.lon_deg)
-    spd = activity.speed_mps
-    if np.isfinite(spd).sum() >= 2:
-        ok = np.isfinite(spd)
-        v = np.interp(t, t[ok], spd[ok])
-        return np.concatenate(([0.0], np.cumsum(0.5 * (v[1:] + v[:-1]) * np.diff(t))))
-    return None
-
-
-_KAPPA_GRID = np.linspace(0.0, 60.0, 601)
-_LOG_I0 = np.log(np.i0(_KAPPA_GRID))
-
-
-def _fixes_xy(activity: Activity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Times and local metric positions (east, north) of the records that have a position."""
-    lat, lon = activity.lat_deg, activity.lon_deg
-    pos = np.isfinite(lat) & np.isfinite(lon)
-    x, y = LocalProjection(float(lat[pos][0]), float(lon[pos][0])).to_xy(lat[pos], lon[pos])
-    return activity.t_s[pos], x, y
-
-
-def _chords(t: np.ndarray, dist: np.ndarray, fixes: tuple, from_m: float, to_m: float) -> tuple[np.ndarray, ...]:
-    """Per record (times `t`), the displacement (dx, dy, metres east and north) of the `fixes` (see
-    _fixes_xy) between the points `from_m` and `to_m` of path away from it (found on the distance axis,
-    at most MAX_BASELINE_S / 2 away in time), and the times (t_from, t_to) of those points."""
-    tp, x, y = fixes
-    dk = dist + 1e-6 * np.arange(dist.size)
-    t_from = np.clip(np.interp(dk + from_m, dk, t), t - MAX_BASELINE_S / 2, t + MAX_BASELINE_S / 2)
-    t_to = np.clip(np.interp(dk + to_m, dk, t), t - MAX_BASELINE_S / 2, t + MAX_BASELINE_S / 2)
-    dx = np.interp(t_to, tp, x) - np.interp(t_from, tp, x)
-    dy = np.interp(t_to, tp, y) - np.interp(t_from, tp, y)
-    return t_from, t_to, dx, dy
-
-
-def heading_llr(activity: Activity, dist: np.ndarray | None) -> np.ndarray | None:
-    """Per-record log-likelihood ratio backward:forward from facing versus travel (0 where unusable)."""
-    hd = activity.heading_deg
-    lat, lon, t = activity.lat_deg, activity.lon_deg, activity.t_s
-    pos = np.isfinite(lat) & np.isfinite(lon)
-    usable = np.isfinite(hd) & pos
-    if usable.sum() < 2 or pos.sum() < 2 or dist is None:
-        return None
-    t_lo, t_hi, dx, dy = _chords(t, dist, _fixes_xy(activity), -BASELINE_M / 2, BASELINE_M / 2)
-    chord = np.hypot(dx, dy)
-    path = np.interp(t_hi, t, dist) - np.interp(t_lo, t, dist)
-    travel = np.arctan2(dx, dy)
-    # Straight, long baselines are reliable; at a U-turn or standing still they are not.
-    straight = np.clip((chord / np.maximum(path, 1e-6) - 0.5) / 0.35, 0.0, 1.0)
-    length = np.clip((chord - 2.0) / (0.5 * BASELINE_M), 0.0, 1.0)
-    weight = straight * length
-    delta = np.radians(np.where(usable, hd, 0.0)) - travel
-    # Compass bias: the doubled-angle mean (forward and backward alike) over a running window.
-    w = np.where(usable & (weight > 0.5), weight, 0.0)
-    cs = np.concatenate(([0.0], np.cumsum(w * np.cos(2 * delta))))
-    sn = np.concatenate(([0.0], np.cumsum(w * np.sin(2 * delta))))
-    lo = np.searchsorted(t, t - BIAS_WINDOW_S / 2, side="left")
-    hi = np.searchsorted(t, t + BIAS_WINDOW_S / 2, side="right")
-    bias = 0.5 * np.arctan2(sn[hi] - sn[lo], cs[hi] - cs[lo])
-    bias = np.clip(bias, -np.radians(MAX_BIAS_DEG), np.radians(MAX_BIAS_DEG))
-    delta = delta - bias
-    sd_travel = GPS_DIFF_ERR_M / np.maximum(chord, 1.0)
-    kappa = 1.0 / (np.radians(FACING_SD_DEG) ** 2 + sd_travel**2)
-    log_norm = -np.log(2 * np.pi) - np.interp(kappa, _KAPPA_GRID, _LOG_I0)
-    floor = HEADING_OUTLIER / (2 * np.pi)
-    pf = (1 - HEADING_OUTLIER) * np.exp(log_norm + kappa * np.cos(delta)) + floor
-    pb = (1 - HEADING_OUTLIER) * np.exp(log_norm - kappa * np.cos(delta)) + floor
-    llr = np.log(pb) - np.log(pf)
-    return np.where(usable, llr * weight, 0.0)
-
-
-# --- gait against speed --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -486,7 +236,7 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
 
     change = np.maximum.reduce([_change_statistic(ck, mid_clock, dist, steps, w) for w in CHANGE_WINDOWS_S])
     short = windows(np.maximum(mid_clock - GAIT_HALF_WINDOW_S, ck[0]), np.minimum(mid_clock + GAIT_HALF_WINDOW_S, ck[-1]))
-    change_at = _peaks(change, (change >= 1.0) & moving)
+    change_at = run_peaks(change, (change >= 1.0) & moving)
     stretch = windows(*_stretch_windows(mid_clock, ck, change_at, ~moving))
     return GaitFeatures(stretch, short, change, change_at)
 
@@ -927,7 +677,7 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
             llr = np.zeros(m)
             for (full, _), (_, part) in zip(pieces, pick):
                 llr[full] = part
-            post += weight * hmm_posterior(heading_em + _log_em_from_llr(llr), switch_p)[0]
+            post += weight * hmm_posterior(heading_em + log_em_from_llr(llr), switch_p)[0]
     return GaitVerdict({key: v / total for key, v in unnorm.items()}, post, covered)
 
 
@@ -949,174 +699,3 @@ def _contact_llr(model: RegimeModel, g: GaitWindows, fit_on: GaitWindows, full: 
     em = model.log_em(xs[ok], ys[ok])
     out[ok] = g.weight[full][ok] * (em[:, 1] - em[:, 0])
     return out
-
-
-def _peaks(score: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Index of the highest score in each run of True in `mask`."""
-    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    starts = np.flatnonzero(edges == 1)
-    if starts.size == 0:
-        return np.zeros(0, dtype=int)
-    # Argmax per run, vectorised: rank by (run, score) and take each run's last.
-    run_of = np.cumsum(edges[:-1] == 1) - 1
-    idx = np.flatnonzero(mask)
-    order = np.lexsort((score[idx], run_of[idx]))
-    last = np.concatenate((np.flatnonzero(np.diff(run_of[idx][order])), [idx.size - 1]))
-    return idx[order][last]
-
-
-# --- putting it together -------------------------------------------------------------------------
-
-
-def _speed_hint(t: np.ndarray, dist: np.ndarray | None) -> np.ndarray:
-    """0..1 per interval: a sharp slow-down or a change of pace here, as at a switch of gait."""
-    if dist is None:
-        return np.zeros(t.size - 1)
-    mid = 0.5 * (t[:-1] + t[1:])
-
-    def speed(a, b):
-        return (np.interp(mid + b, t, dist) - np.interp(mid + a, t, dist)) / (b - a)
-
-    here = speed(-1.5, 1.5)
-    before, after = speed(-12.0, -4.0), speed(4.0, 12.0)
-    dip = 1.0 - here / np.maximum(np.minimum(before, after), 0.5)
-    level = np.abs(np.log((after + 0.3) / (before + 0.3)))
-    return np.maximum(np.clip((dip - 0.2) / 0.3, 0.0, 1.0), np.clip((level - 0.15) / 0.2, 0.0, 1.0))
-
-
-def reversals(activity: Activity, dist: np.ndarray | None) -> np.ndarray:
-    """Records where the runner turns back the way they came (an out-and-back drill's end).
-
-    The path's chord over REVERSAL_M before a record points against the chord
-    over REVERSAL_M after it, both nearly as long as the path (GPS jitter
-    around a slow or standing runner makes short chords point anywhere). One
-    record per turn: the slowest (by the positions) within REVERSAL_M / 2 of
-    path of where the two chords are longest, since the runner covers little
-    ground while turning and the path alone cannot say when.
-    """
-    if dist is None or (np.isfinite(activity.lat_deg) & np.isfinite(activity.lon_deg)).sum() < 2:
-        return np.zeros(0, dtype=int)
-    t = activity.t_s
-    fixes = tp, x, y = _fixes_xy(activity)
-    *_, bx, by = _chords(t, dist, fixes, -REVERSAL_M, 0.0)
-    *_, ax, ay = _chords(t, dist, fixes, 0.0, REVERSAL_M)
-    before, after = np.hypot(bx, by), np.hypot(ax, ay)
-    shorter = np.minimum(before, after)
-    cos = (bx * ax + by * ay) / np.maximum(before * after, 1e-9)
-    turned = (cos <= -REVERSAL_COS) & (shorter >= REVERSAL_CHORD * REVERSAL_M)
-    h = TURN_SPEED_HALF_S
-    moved = np.hypot(np.interp(t + h, tp, x) - np.interp(t - h, tp, x),
-                     np.interp(t + h, tp, y) - np.interp(t - h, tp, y))
-    out = []
-    for r in _peaks(shorter, turned).tolist():
-        near = (np.abs(dist - dist[r]) <= REVERSAL_M / 2) & (np.abs(t - t[r]) <= MAX_BASELINE_S / 2)
-        out.append(int(np.flatnonzero(near)[np.argmin(moved[near])]))
-    return np.unique(np.asarray(out, dtype=int))
-
-
-def _switch_probability(activity: Activity, dt: np.ndarray, inactive: np.ndarray, dist: np.ndarray | None) -> np.ndarray:
-    """Chance of a direction switch between interval i-1 and i: rare, likelier at stops, laps, slow-downs
-    and where the runner turns back."""
-    p = 1.0 - np.exp(-dt / MEAN_DWELL_S)
-    p = np.maximum(p, SPEED_HINT_P * _speed_hint(activity.t_s, dist))
-    at = reversals(activity, dist)
-    if at.size:
-        legs = np.diff(dist[at])
-        shuttle = np.minimum(np.append(legs, np.inf), np.insert(legs, 0, np.inf)) <= SHUTTLE_LEG_M
-        turn_p = np.where(shuttle, REVERSAL_SWITCH_P, TURN_SWITCH_P)
-        keep = at < p.size
-        p[at[keep]] = np.maximum(p[at[keep]], turn_p[keep])
-    prev_inactive = np.concatenate(([False], inactive[:-1]))
-    p = np.where(inactive | prev_inactive, np.maximum(p, STOP_SWITCH_P), p)
-    t = activity.t_s
-    for lap in activity.laps:
-        i = int(np.searchsorted(t, t[0] + lap.start_s, side="right")) - 1
-        if 0 < i < p.size:
-            p[i] = max(p[i], LAP_SWITCH_P)
-            p[i - 1] = max(p[i - 1], LAP_SWITCH_P)
-    p[0] = 0.5
-    return p
-
-
-def _near(evidence: np.ndarray, active: np.ndarray, dt: np.ndarray, within_s: float) -> np.ndarray:
-    """Intervals within `within_s` of moving time of an interval with evidence."""
-    clock = np.cumsum(np.where(active, dt, 0.0))
-    have = np.flatnonzero(evidence)
-    if have.size == 0:
-        return np.zeros(evidence.size, dtype=bool)
-    at = clock[have]
-    pos = np.searchsorted(at, clock)
-    before = at[np.clip(pos - 1, 0, at.size - 1)]
-    after = at[np.clip(pos, 0, at.size - 1)]
-    return np.minimum(np.abs(clock - before), np.abs(after - clock)) <= within_s
-
-
-def _labels(p_back: np.ndarray, active: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and confidence from P(backward): unknown where it is a coin flip."""
-    label = np.where(p_back >= 0.5, Direction.BACKWARD, Direction.FORWARD).astype(np.uint8)
-    # An inferred direction is never certain.
-    conf = np.minimum(np.where(p_back >= 0.5, p_back, 1.0 - p_back), MAX_CONFIDENCE)
-    label[~active] = Direction.UNKNOWN
-    conf[~active] = 0.0
-    label[active & (conf < MIN_CONFIDENCE)] = Direction.UNKNOWN
-    # Whole stretches of one label that are, on average, unsure.
-    change = np.flatnonzero(np.diff(label.astype(np.int16))) + 1
-    starts = np.concatenate(([0], change))
-    stops = np.concatenate((change, [label.size]))
-    csum = np.concatenate(([0.0], np.cumsum(conf * dt)))
-    tsum = np.concatenate(([0.0], np.cumsum(dt)))
-    for a, b in zip(starts.tolist(), stops.tolist()):
-        if label[a] in (Direction.FORWARD, Direction.BACKWARD):
-            span = tsum[b] - tsum[a]
-            if span > 0 and (csum[b] - csum[a]) / span < MIN_SEGMENT_CONFIDENCE:
-                label[a:b] = Direction.UNKNOWN
-    return label, conf
-
-
-def detect_direction(activity: Activity) -> DirectionTrack:
-    """Label each interval of `activity` with a direction and a confidence."""
-    t = activity.t_s
-    n = t.size
-    if n < 2:
-        return DirectionTrack(np.zeros(0, np.uint8), np.zeros(0), "none", np.zeros(0))
-    dt = np.diff(t)
-    mid = 0.5 * (t[:-1] + t[1:])
-    stopped = stopped_intervals(activity)
-    foot = activity.sport_at(mid)
-    active = ~stopped & foot
-    dist = _path_distance(activity)
-    switch_p = _switch_probability(activity, dt, ~active, dist)
-
-    llr = np.zeros(n - 1)
-    methods = []
-    h = heading_llr(activity, dist)
-    if h is not None:
-        per_interval = 0.5 * (h[:-1] + h[1:]) * np.minimum(dt, HEADING_CORR_S) / HEADING_CORR_S
-        llr += np.where(active, per_interval, 0.0)
-        if np.any(np.abs(llr) > 0.5):
-            methods.append("heading")
-    heading_em = _log_em_from_llr(llr)
-
-    f = gait_features(activity, dist, active)
-    if f is not None and f.change.size == switch_p.size:
-        # Clear changes of pace or step rate: where a switch of gait would show.
-        switch_p[f.change_at] = np.maximum(switch_p[f.change_at], CHANGE_SWITCH_P)
-    verdict = judge_gait(f, heading_em, switch_p) if f is not None else None
-    if verdict is not None:
-        methods.append("gait")
-        ph = verdict.p_hypothesis
-        p_back = ph["backward"] + ph["mixed"] * verdict.p_mixed
-    elif methods:
-        p_back, _ = hmm_posterior(heading_em, switch_p)
-    else:
-        direction = np.where(stopped, Direction.STOPPED, Direction.UNKNOWN).astype(np.uint8)
-        return DirectionTrack(direction, np.where(stopped, 1.0, 0.0), "none", np.full(n - 1, np.nan))
-    evidence = np.abs(llr) > 0.05
-    if verdict is not None:
-        evidence |= verdict.covered
-    p_back = np.where(_near(evidence, active, dt, MAX_EXTRAPOLATE_S), p_back, 0.5)
-    label, conf = _labels(p_back, active, dt)
-    label[stopped] = Direction.STOPPED
-    conf[stopped] = 1.0
-    p_out = np.where(active, p_back, np.nan)
-    return DirectionTrack(label, conf, "+".join(methods), p_out)
