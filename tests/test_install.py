@@ -68,6 +68,14 @@ def test_wheel_holds_every_template(wheel):
     assert "retrotrack/render.py" in names and "retrotrack/svg.py" in names
 
 
+def test_wheel_holds_every_module(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    modules = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "retrotrack").rglob("*.py"))
+    assert "retrotrack/direction/gait.py" in modules and "retrotrack/race/timing.py" in modules
+    missing = [m for m in modules if m not in names]
+    assert missing == [], f"modules not in the wheel (see packages in setup.cfg): {missing}"
+
+
 def test_installed_package_renders_the_same_pages(wheel, tmp_path):
     venv = tmp_path / "venv"
     proc = _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
