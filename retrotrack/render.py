@@ -187,6 +187,16 @@ def fmt_num(value: float | None, decimals: int = 0, unit: str = "") -> str:
     return f"{value:.{decimals}f}{(' ' + unit) if unit else ''}"
 
 
+METHOD_WORDS = {"heading": "device heading", "gait": "cadence and step length", "contact": "ground contact time"}
+
+
+def method_words(method: str) -> str:
+    """The detector's evidence ("heading+gait+contact") as the report says it."""
+    if method == "none":
+        return "none (no signals to tell)"
+    return ", ".join(METHOD_WORDS.get(part, part) for part in method.split("+"))
+
+
 def fmt_date(text: str) -> str:
     """An ISO date as 'Sunday 14 June 2026' (English, locale-independent); other text as given."""
     try:
@@ -630,9 +640,7 @@ def render_activity_report(analysis) -> str:
         start_clock=start.strftime("%H:%M UTC") if start else "",
         sport=act.sport,
         device=act.device,
-        method={"heading": "device heading", "gait": "cadence and step length", "heading+gait": "device heading, cadence and step length", "none": "none (no signals to tell)"}.get(
-            analysis.directions.method, analysis.directions.method
-        ),
+        method=method_words(analysis.directions.method),
         warnings=list(analysis.warnings),
         summary={
             "distance": fmt_distance(s.distance_m),

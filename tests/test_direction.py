@@ -213,9 +213,13 @@ def test_contact_time_tells_backward_running_at_the_forward_step_rate_apart():
     sim = simulate_activity(1, runner=runner, phases=plan, route="loop", recording=Recording(dynamics=True, manual_laps=False))
     act = activity_from_truth(sim, heading=False)
     assert np.isfinite(act.stance_time_ms).mean() > 0.5
-    score = score_track(sim.truth, act.t_s, detect_direction(act).direction)
+    track = detect_direction(act)
+    score = score_track(sim.truth, act.t_s, track.direction)
     assert score.accuracy >= 0.98, score
     assert score.missed_switches == 0 and score.spurious_switches == 0, score
+    assert track.method == "gait+contact"
+    without = replace(act, stance_time_ms=np.full(act.t_s.size, np.nan))
+    assert detect_direction(without).method == "gait"
 
 
 def test_a_near_tie_of_the_population_priors_is_not_a_confident_label():

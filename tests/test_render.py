@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import needs_real, real_file
 from htmltree import parse
 from render_samples import (
     HOSTILE_GATE,
@@ -513,3 +514,14 @@ def test_report_written_by_the_cli_path(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert text.rstrip().endswith("</html>")
     parse(text)
+
+
+@needs_real
+def test_the_report_names_running_dynamics_where_they_told_the_direction():
+    from retrotrack.analysis import analyze_activity
+    from retrotrack.readers import read_activity
+
+    an = analyze_activity(read_activity(real_file("fitparse__activity-small-fenix2-run.fit")))
+    assert an.directions.method == "gait+contact"  # a fenix 2 with a chest strap: contact time per step
+    html = render.render_activity_report(an)
+    assert "Direction told from: cadence and step length, ground contact time</p>" in html

@@ -58,7 +58,8 @@ class DirectionTrack:
     confidence: np.ndarray
     """Probability-like confidence in each label, 0..1, length n - 1."""
     method: str
-    """Which evidence decided: "heading", "gait", "heading+gait" or "none"."""
+    """Which evidence decided, joined by "+": "heading", "gait" (step rate and length against speed),
+    "contact" (ground contact time, beside gait), or "none"."""
     p_backward: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Probability that each interval was run backward (NaN where stopped or not on foot)."""
 
@@ -128,7 +129,7 @@ def detect_direction(activity: Activity) -> DirectionTrack:
         switch_p[f.change_at] = np.maximum(switch_p[f.change_at], CHANGE_SWITCH_P)
     verdict = judge_gait(f, heading_em, switch_p) if f is not None else None
     if verdict is not None:
-        methods.append("gait")
+        methods += ["gait", "contact"] if verdict.contact else ["gait"]
         ph = verdict.p_hypothesis
         p_back = ph["backward"] + ph["mixed"] * verdict.p_mixed
     elif methods:

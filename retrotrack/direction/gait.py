@@ -441,6 +441,8 @@ class GaitVerdict:
     p_mixed: np.ndarray
     covered: np.ndarray
     """Intervals with gait data."""
+    contact: bool = False
+    """Ground contact time (running dynamics) took part."""
 
 
 def _log_normal_pdf(x: float, mean_sd: tuple[float, float]) -> float:
@@ -678,7 +680,7 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
             for (full, _), (_, part) in zip(pieces, pick):
                 llr[full] = part
             post += weight * hmm_posterior(heading_em + log_em_from_llr(llr), switch_p)[0]
-    return GaitVerdict({key: v / total for key, v in unnorm.items()}, post, covered)
+    return GaitVerdict({key: v / total for key, v in unnorm.items()}, post, covered, bool(contact))
 
 
 def _contact_llr(model: RegimeModel, g: GaitWindows, fit_on: GaitWindows, full: np.ndarray, x: np.ndarray,
