@@ -28,10 +28,10 @@ from retrotrack.race.model import Gate
 FIT_RADIUS_M = 25.0
 """Fixes within this distance of the line (along the bearing) inform the refined crossing."""
 FIT_MAX_S = 8.0
+"""...and within this many seconds of it."""
 ON_LINE_M = 1e-6
 ADVANCING_M = 0.3
 """A fix that moved less than this along the course since the last is standing, not passing through."""
-"""...and within this many seconds of it."""
 
 
 @dataclass(frozen=True)

@@ -676,8 +676,6 @@ def apply_depth_prior(timing: RunnerTiming, prior: np.ndarray) -> None:
         timing.trace.t_s = timing.trace.t_s - (timing.start_s - old)
 
 
-"""A crossing this far beyond a gate's width still counts where the lap count needs it (GPS error)."""
-
 
 def default_depth_prior(kind: str | None) -> np.ndarray | None:
     """The depth prior before the field is known: anywhere up to MAX_DEPTH_M at a line; just behind it in lanes."""
