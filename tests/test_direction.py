@@ -9,10 +9,10 @@ import pytest
 
 from retrotrack.analysis import analyze_activity
 from retrotrack.direction import detect_direction
-from retrotrack.direction.gait import GAIT_HALF_WINDOW_S, GAIT_REACH_S, _stretch_windows, gait_features
 from retrotrack.direction.hints import reversals
 from retrotrack.direction.hmm import hmm_posterior
 from retrotrack.direction.track import path_distance, run_peaks
+from retrotrack.direction.windows import GAIT_HALF_WINDOW_S, GAIT_REACH_S, _stretch_windows, gait_features
 from retrotrack.model import Direction, Session
 from retrotrack.readers import read_activity
 from retrotrack.simulate.gait import Gait, Runner, make_runner

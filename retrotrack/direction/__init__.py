@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrotrack.direction.gait import gait_features, judge_gait
+from retrotrack.direction.gait import judge_gait
 from retrotrack.direction.heading import HEADING_CORR_S, heading_llr
 from retrotrack.direction.hints import CHANGE_SWITCH_P, switch_probability
 from retrotrack.direction.hmm import hmm_posterior, log_em_from_llr
 from retrotrack.direction.track import path_distance
+from retrotrack.direction.windows import gait_features
 from retrotrack.model import Activity, Direction
 from retrotrack.motion import stopped_intervals
 
