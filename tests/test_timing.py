@@ -10,7 +10,6 @@ from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity, Direction, empty_channels
 from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.gates import GateGeometry
-from retrotrack.race.text import fmt_clock
 from retrotrack.race.timing import counted_finishes, time_activity
 
 GUN = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
@@ -315,8 +314,3 @@ def test_direction_unverified_without_evidence():
     r = time_activity(act, race(), labels(act, direction=Direction.UNKNOWN))
     assert r.direction.check == "unverified"
     assert r.status == "finished"
-
-
-def test_fmt_clock():
-    assert fmt_clock(102.0) == "1:42"
-    assert fmt_clock(3723.46, 1) == "1:02:03.5"

@@ -17,9 +17,11 @@ def fmt_clock(seconds: float, decimals: int = 0) -> str:
 
 
 def far_text(d_m: float) -> str:
+    """A long way, in km: "12 km", "2.4 km"."""
     return f"{d_m / 1000:,.0f} km" if d_m >= 10_000 else f"{d_m / 1000:.1f} km"
 
 
 def round_m(d: float) -> int:
+    """A distance along a race as a reason gives it: to 10 m, to 50 m from a kilometre."""
     step = 10 if d < 1000 else 50
     return int(step * round(max(d, 0.0) / step))

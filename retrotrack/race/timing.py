@@ -357,8 +357,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
 
     # Sharper times: from the watch distance (every pass fitted together), or from the GPS alone.
     fit = anchor_mark = None
-    event_s = np.repeat(np.asarray(gps_times, dtype=float)[:, None], DEPTH_GRID_M.size, axis=1)
-    event_s = event_s.reshape(len(events), DEPTH_GRID_M.size)
+    event_s = np.repeat(np.asarray(gps_times, dtype=float).reshape(-1, 1), DEPTH_GRID_M.size, axis=1)
     if tr.clock is not None:
         fit, anchor_mark, event_keys, obs_marks = _fit_passes(
             race, proj, t, x, y, tr.clock, st.start_s, end, tr.onset, st.anchor_kind, st.z_stand, tr.stand,

@@ -1,0 +1,15 @@
+"""How reasons and warnings write times and distances (retrotrack.race.text)."""
+
+from retrotrack.race.text import far_text, fmt_clock, round_m
+
+
+def test_clock_times():
+    assert fmt_clock(102.0) == "1:42"
+    assert fmt_clock(3723.46, 1) == "1:02:03.5"
+    assert fmt_clock(59.96, 1) == "1:00.0"  # rounding carries into the minutes
+    assert fmt_clock(-4.0) == "-0:04"  # a negative duration keeps its sign
+
+
+def test_distances_in_reasons_are_rounded_as_people_say_them():
+    assert [round_m(d) for d in (404.0, 746.0, 1023.0, 1980.0, -3.0)] == [400, 750, 1000, 2000, 0]
+    assert far_text(2412.0) == "2.4 km" and far_text(12_345.0) == "12 km"
