@@ -16,6 +16,14 @@ from retrotrack.model import Activity, Direction, empty_channels
 from retrotrack.race import progress
 from retrotrack.race.gates import GateGeometry, find_crossings
 from retrotrack.race.model import Gate, RaceInfo
+from retrotrack.race.pace import (
+    LONG_PACE_WINDOW_S,
+    PACE_WINDOW_S,
+    displacement_speed_mps,
+    pace_window_s,
+    race_pace_crossing,
+)
+from retrotrack.race.passes import counted_finishes, standstill_at_line
 from retrotrack.race.progress import (
     DEPTH_GRID_M,
     GPS_CORR_S,
@@ -31,21 +39,8 @@ from retrotrack.race.progress import (
     running_median,
 )
 from retrotrack.race.run import settle_starts
-from retrotrack.race.pace import (
-    LONG_PACE_WINDOW_S,
-    PACE_WINDOW_S,
-    displacement_speed_mps,
-    pace_window_s,
-    race_pace_crossing,
-)
 from retrotrack.race.starts import departure_s, motion_onset_s, sprint_start_times
-from retrotrack.race.timing import (
-    TRACE_POINTS,
-    counted_finishes,
-    smoothed_distance_m,
-    standstill_at_line,
-    time_activity,
-)
+from retrotrack.race.timing import TRACE_POINTS, smoothed_distance_m, time_activity
 from retrotrack.simulate.gps import gauss_markov
 
 GUN = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)

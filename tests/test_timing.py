@@ -10,7 +10,8 @@ from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity, Direction, empty_channels
 from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.gates import GateGeometry
-from retrotrack.race.timing import counted_finishes, time_activity
+from retrotrack.race.passes import counted_finishes
+from retrotrack.race.timing import time_activity
 
 GUN = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
 PROJ = LocalProjection(53.34, -6.26)

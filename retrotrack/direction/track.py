@@ -9,6 +9,7 @@ from retrotrack.geo import LocalProjection, cumulative_distance_m
 from retrotrack.model import Activity
 
 MAX_BASELINE_S = 30.0
+"""A chord spans at most this long: half of it either side of its record (a stop stretches no chord)."""
 
 
 def path_distance(activity: Activity) -> np.ndarray | None:
