@@ -2,24 +2,26 @@
 
 Evidence, strongest first:
 
-1. Facing against travel. Where the file records the device's facing direction
+1. Facing against travel (heading.py). Where the file records the device's facing direction
    (`heading_deg`), it is compared with the direction of travel taken from the
    positions over a spatial baseline of several metres: near 180 degrees apart is
    backward. Each record gives a bounded log-likelihood ratio (a von Mises model
    with an outlier floor, for arm swing; a slowly varying compass bias is taken
    out first), weighted by how straight and long the baseline is.
-2. Gait against speed. At one speed, backward steps are quicker and shorter.
+2. Gait against speed (measured over windows in windows.py, weighed in gait.py).
+   At one speed, backward steps are quicker and shorter.
    Per activity and per regime (walking, running), log step rate is regressed on
    log speed with an offset for backward, with population priors on every
    coefficient. Three hypotheses are weighed by their Laplace-approximated
    evidence: all forward, all backward, or mixed (a two-class model fitted by EM
    with time-smoothed class probabilities). Only two classes a few noise widths
    apart count as two gaits; with one gait, population priors on step rate and
-   speed decide, and a near call is left unknown.
-3. Hints: stops, lap presses, sharp changes of pace and turning back the way
+   speed decide, and a near call is left unknown. Ground contact time, where the
+   file has running dynamics, is fitted beside step rate and tells the gaits apart.
+3. Hints (hints.py): stops, lap presses, sharp changes of pace and turning back the way
    one came (a shuttle's turn) make a switch likelier.
 
-Everything is fused by a two-state hidden Markov model over the moving
+Everything is fused by a two-state hidden Markov model (hmm.py) over the moving
 intervals, solved exactly by forward-backward with blocked prefix products (a
 few vectorised passes, even for a long file). The posterior is the confidence;
 a stretch that stays near a coin flip, or lies far from any evidence, is
