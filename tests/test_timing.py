@@ -11,7 +11,9 @@ from retrotrack.model import Activity, Direction, empty_channels
 from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.gates import GateGeometry
 from retrotrack.race.passes import counted_finishes
-from retrotrack.race.timing import time_activity
+from retrotrack.race.timing import TRACE_POINTS, time_activity
+
+import race_tracks
 
 GUN = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
 PROJ = LocalProjection(53.34, -6.26)
@@ -315,3 +317,22 @@ def test_direction_unverified_without_evidence():
     r = time_activity(act, race(), labels(act, direction=Direction.UNKNOWN))
     assert r.direction.check == "unverified"
     assert r.status == "finished"
+
+
+def test_trace_is_thinned_but_keeps_every_change_of_direction():
+    t, s, R = race_tracks.circle_track(12, lap_m=400.0, v=4.0)
+    th = s / R
+    x, y = R * np.sin(th), R - R * np.cos(th)
+    act = race_tracks.activity(t, x, y, true_path_m=s - s[0], cadence=np.where(t > 0, 180, 0))
+    lab = np.full(t.size - 1, Direction.BACKWARD, np.uint8)
+    lab[400:431] = Direction.FORWARD
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=4800.0, gun_time=GUN, timing="gun", start=None,
+                    finish=race_tracks.gate("finish", 0.0), finish_crossings=12, lap_m=400.0)
+    r = time_activity(act, race, DirectionTrack(lab, np.ones(lab.size), "test"))
+    tr = r.trace
+    assert tr.t_s.size <= TRACE_POINTS + 4
+    assert tr.direction.size == tr.t_s.size - 1
+    fwd = tr.t_s[:-1][tr.direction == Direction.FORWARD]
+    # The forward stretch is there, whole: from record 400 to 431 (seconds 370-401 of the race).
+    assert fwd.size and fwd.min() == pytest.approx(t[400] - r.start_s, abs=1e-6)
+    assert fwd.max() < t[431] - r.start_s
