@@ -207,6 +207,13 @@ def main() -> int:
         ok150 = sum(1 for want, got, *_ in ev["statuses"] if want == got)
         print(f"150 runners, 5000 m: wall {wall:.1f} s end to end on {a.jobs or os.cpu_count()} workers; "
               f"time_s error {fmt(ev['time_err'])}; statuses {ok150}/{len(ev['statuses'])}")
+        fin = np.abs(np.asarray(all_fin)) if all_fin else np.array([np.inf])
+        checks = [(f"finish crossing error median <= 0.4 s: {np.median(fin):.2f} s", np.median(fin) <= 0.4),
+                  (f"finish crossing error p95 <= 1.2 s: {np.percentile(fin, 95):.2f} s", np.percentile(fin, 95) <= 1.2),
+                  ("statuses exact", ok == len(all_status) and ok150 == len(ev["statuses"])),
+                  (f"150 runners <= 15 s: {wall:.1f} s", wall <= 15.0)]
+        for text, met in checks:
+            print(f"target: {text}: {'PASS' if met else 'MISS'}")
         doc = {"median_s": float(np.median(np.abs(all_err))) if all_err else None,
                "p95_s": float(np.percentile(np.abs(all_err), 95)) if all_err else None,
                "finish_median_s": float(np.median(np.abs(all_fin))) if all_fin else None,
