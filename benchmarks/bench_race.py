@@ -125,6 +125,10 @@ def fmt(errs) -> str:
     return f"median {np.median(e):.2f} s  p95 {np.percentile(e, 95):.2f} s  max {e.max():.2f} s  (n={e.size})"
 
 
+def fmt_s(value: float | None) -> str:
+    return "none" if value is None else f"{value:.2f} s"
+
+
 def lo_hi(ap: argparse.ArgumentParser, option: str, text: str, unit: str) -> tuple[float, float]:
     """A LO,HI range option, or the parser's usage error."""
     try:
@@ -207,18 +211,20 @@ def main() -> int:
         ok150 = sum(1 for want, got, *_ in ev["statuses"] if want == got)
         print(f"150 runners, 5000 m: wall {wall:.1f} s end to end on {a.jobs or os.cpu_count()} workers; "
               f"time_s error {fmt(ev['time_err'])}; statuses {ok150}/{len(ev['statuses'])}")
-        fin = np.abs(np.asarray(all_fin)) if all_fin else np.array([np.inf])
-        checks = [(f"finish crossing error median <= 0.4 s: {np.median(fin):.2f} s", np.median(fin) <= 0.4),
-                  (f"finish crossing error p95 <= 1.2 s: {np.percentile(fin, 95):.2f} s", np.percentile(fin, 95) <= 1.2),
-                  ("statuses exact", ok == len(all_status) and ok150 == len(ev["statuses"])),
+        fin = np.abs(np.asarray(all_fin, dtype=float))
+        fin_median = float(np.median(fin)) if fin.size else None
+        fin_p95 = float(np.percentile(fin, 95)) if fin.size else None
+        status_exact = ok == len(all_status) and ok150 == len(ev["statuses"])
+        checks = [(f"finish crossing error median <= 0.4 s: {fmt_s(fin_median)}", fin_median is not None and fin_median <= 0.4),
+                  (f"finish crossing error p95 <= 1.2 s: {fmt_s(fin_p95)}", fin_p95 is not None and fin_p95 <= 1.2),
+                  ("statuses exact", status_exact),
                   (f"150 runners <= 15 s: {wall:.1f} s", wall <= 15.0)]
         for text, met in checks:
             print(f"target: {text}: {'PASS' if met else 'MISS'}")
         doc = {"median_s": float(np.median(np.abs(all_err))) if all_err else None,
                "p95_s": float(np.percentile(np.abs(all_err), 95)) if all_err else None,
-               "finish_median_s": float(np.median(np.abs(all_fin))) if all_fin else None,
-               "finish_p95_s": float(np.percentile(np.abs(all_fin), 95)) if all_fin else None,
-               "status_exact": ok == len(all_status) and ok150 == len(ev["statuses"]), "wall_150_s": wall}
+               "finish_median_s": fin_median, "finish_p95_s": fin_p95,
+               "status_exact": status_exact, "wall_150_s": wall}
         print(json.dumps(doc))
     return 0
 
