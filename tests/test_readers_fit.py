@@ -258,6 +258,13 @@ def test_our_crc_matches_the_writer():
     assert crc16(b"123456789") == fit_crc(b"123456789") == 0xBB3D
 
 
+@pytest.mark.parametrize("size", [0, 1, 2, 13, 14, 1001])
+def test_crc_two_bytes_at_a_time_matches_the_nibble_crc_at_any_length(size):
+    data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
+    assert crc16(data) == fit_crc(data)
+    assert crc16(memoryview(data), 0x1234) == fit_crc(data, 0x1234)
+
+
 def test_a_bad_architecture_byte_reads_up_to_it():
     enc = encoder_with_file_id()
     for i in range(10):

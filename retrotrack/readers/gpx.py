@@ -12,6 +12,7 @@ is one foot's strides per minute in every export we know: it is doubled.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 
 import numpy as np
@@ -33,6 +34,9 @@ EXTENSION_CHANNELS = {
     "distance": "distance_m",
 }
 """Point extension elements we read (lower-case local name -> channel)."""
+POINT_COLUMNS = ("lat_deg", "lon_deg", "altitude_m", "speed_mps", "heart_rate_bpm", "cadence", "heading_deg",
+                 "distance_m")
+_EXTENSION_COLUMN = {tag: POINT_COLUMNS.index(channel) for tag, channel in EXTENSION_CHANNELS.items()}
 
 SPORT_WORDS = {
     "running": "running", "run": "running", "street_running": "running", "track_running": "running",
@@ -84,7 +88,7 @@ def _number(text: str | None) -> float:
         value = float(text)
     except ValueError:
         return float("nan")
-    return value if np.isfinite(value) else float("nan")
+    return value if math.isfinite(value) else float("nan")
 
 
 def decode_gpx(data: bytes, name: str) -> RawActivity:
@@ -93,8 +97,8 @@ def decode_gpx(data: bytes, name: str) -> RawActivity:
     root = parse_xml(data, name, warnings)
     if local_name(root.tag) != "gpx":
         raise ReadError(name, f"not a GPX file (its root element is <{local_name(root.tag)}>)")
-    cols = {key: [] for key in ("time", "lat_deg", "lon_deg", "altitude_m", "speed_mps", "heart_rate_bpm",
-                                "cadence", "heading_deg", "distance_m")}
+    times: list[float] = []
+    rows: list[list[float]] = []
     segment_ends: list[tuple[float, float]] = []
     bad_position = bad_time = 0
     sport = "unknown"
@@ -107,7 +111,7 @@ def decode_gpx(data: bytes, name: str) -> RawActivity:
         for seg in trk:
             if local_name(seg.tag) != "trkseg":
                 continue
-            seg_times = []
+            seg_start = len(times)
             for pt in seg:
                 if local_name(pt.tag) != "trkpt":
                     continue
@@ -115,30 +119,28 @@ def decode_gpx(data: bytes, name: str) -> RawActivity:
                 if not (abs(lat) <= 90.0 and abs(lon) <= 180.0):
                     bad_position += 1
                     continue
-                values = {"lat_deg": lat, "lon_deg": lon}
+                row = [lat, lon, nan, nan, nan, nan, nan, nan]
                 when = nan
                 for child in pt:
                     tag = local_name(child.tag)
                     if tag == "time":
                         when = parse_time(child.text)
                     elif tag == "ele":
-                        values["altitude_m"] = _number(child.text)
+                        row[2] = _number(child.text)
                     elif tag == "speed":
-                        values["speed_mps"] = _number(child.text)
+                        row[3] = _number(child.text)
                     elif tag == "extensions":
                         for element in child.iter():
-                            channel = EXTENSION_CHANNELS.get(local_name(element.tag))
-                            if channel is not None and element.text and len(element) == 0:
-                                values[channel] = _number(element.text)
-                if not np.isfinite(when):
+                            j = _EXTENSION_COLUMN.get(local_name(element.tag))
+                            if j is not None and element.text and len(element) == 0:
+                                row[j] = _number(element.text)
+                if not math.isfinite(when):
                     bad_time += 1
                     continue
-                seg_times.append(when)
-                cols["time"].append(when)
-                for key in ("lat_deg", "lon_deg", "altitude_m", "speed_mps", "heart_rate_bpm", "cadence",
-                            "heading_deg", "distance_m"):
-                    cols[key].append(values.get(key, nan))
-            if seg_times:
+                times.append(when)
+                rows.append(row)
+            if len(times) > seg_start:
+                seg_times = times[seg_start:]
                 segment_ends.append((min(seg_times), max(seg_times)))
 
     if bad_position:
@@ -146,22 +148,22 @@ def decode_gpx(data: bytes, name: str) -> RawActivity:
                         "with unusable coordinates")
     if bad_time:
         warnings.append(f"dropped {bad_time} track point{'s' if bad_time > 1 else ''} without a valid time")
-    if not cols["time"]:
+    if not times:
         if bad_position or bad_time:
             raise ReadError(name, "no usable track points: " + "; ".join(warnings))
         raise ReadError(name, "no track points with a time (a route or waypoints only?)")
 
-    arr = {key: np.asarray(values, dtype=float) for key, values in cols.items()}
+    table = np.array(rows, dtype=float)
+    arr = {key: table[:, j].copy() for j, key in enumerate(POINT_COLUMNS)}
     cadence = arr.pop("cadence")
     arr["cadence_spm"] = _cadence_spm(cadence, sport)
     arr["heading_deg"] = arr["heading_deg"] % 360.0
-    times = arr.pop("time")
     pauses = [(a[1], b[0]) for a, b in zip(segment_ends, segment_ends[1:]) if b[0] > a[1]]
     creator = root.get("creator")
     return RawActivity(
         file=name,
         format="gpx",
-        times=times,
+        times=np.asarray(times, dtype=float),
         channels=arr,
         sport=sport,
         device=creator.strip() if creator else None,
