@@ -13,6 +13,10 @@ The crossing time is first interpolated between the fixes either side, then
 refined with every fix near the gate: a local low-order fit of `along` in time
 (GPS error of a few metres moves single fixes; the fit averages what it can)
 solved for the moment it reaches zero.
+
+A line and a sign change need no geometry library: numpy finds every crossing
+of a whole track at once, where shapely would build and intersect a segment
+per pair of fixes to the same end, more slowly.
 """
 
 from __future__ import annotations
