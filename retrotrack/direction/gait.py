@@ -261,201 +261,270 @@ def _covariates(regime: str, g: GaitWindows, sel: np.ndarray) -> np.ndarray:
     return np.column_stack((g.log_v[sel] - np.log(GAIT_PRIORS[regime].v_ref_mps), g.grade[sel]))
 
 
-def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) -> GaitVerdict | None:
-    """Weigh 'all forward', 'all backward' and 'mixed' (an HMM over a two-class gait model) on the evidence.
+@dataclass
+class _Regime:
+    """One regime's gait windows on the coarse grid: which blocks, covariates, log step rate, weights,
+    log speed."""
 
-    Long files are judged on a coarse grid: blocks of k intervals, each carrying
-    its summed heading evidence and the gait window of its first interval
-    (weighted k times; windows are correlated over GAIT_CORR_S anyway). The
-    chosen models then label every interval at full resolution.
+    name: str
+    mask: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    log_v: np.ndarray
+
+
+@dataclass
+class _ContactRows:
+    """The rows of one regime's windows that have contact time: grid blocks, which of the regime's windows,
+    covariates (log speed, log step rate), log contact time, weights."""
+
+    blocks: np.ndarray
+    sel: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+
+
+@dataclass
+class _Mixed:
+    """The mixed model after EM: its log evidence, fits and classes per regime, the regimes taken as one
+    class (blurred), those of them blurred because the heading alone tells their classes apart (blind),
+    and the contact-time fits."""
+
+    log_evidence: float
+    models: dict
+    z: dict
+    blurred: set
+    blind: set
+    contacts: dict
+
+
+class _Judge:
+    """One activity's gait evidence on a coarse grid, and the hypotheses weighed on it.
+
+    Long files are judged on blocks of k intervals, each carrying its summed
+    heading evidence and the gait window of its first interval (weighted k
+    times; windows are correlated over GAIT_CORR_S anyway).
     """
-    m = heading_em.shape[0]
-    k = max(1, -(-m // EM_MAX_BLOCKS))
-    idx = np.arange(m) // k
-    nblk = int(idx[-1]) + 1
-    stay = np.log1p(-np.clip(switch_p, 0.0, 0.5))
-    stay[0] = 0.0
-    block_p = 1.0 - np.exp(np.bincount(idx, stay, nblk))
-    block_p[0] = 0.5
-    head = np.column_stack((np.bincount(idx, heading_em[:, 0], nblk), np.bincount(idx, heading_em[:, 1], nblk)))
-    sub = np.arange(0, m, k)
-    g = f.stretch
-    regimes = []
-    for regime, walk in (("run", False), ("walk", True)):
-        mask = (g.weight[sub] > 0) & (g.walk[sub] == walk)
-        w = k * g.weight[sub][mask]
-        if w.sum() * GAIT_CORR_S >= MIN_REGIME_S:
-            x = _covariates(regime, g, sub[mask])
-            regimes.append((regime, mask, x, g.log_c[sub][mask], w, g.log_v[sub][mask]))
-    if not regimes:
-        return None
-    # Contact time, where recorded, per regime: rows of the regime's windows that have it.
-    contact = {}
-    if g.log_s is not None:
-        for regime, mask, x, y, w, _ in regimes:
-            ls = g.log_s[sub][mask]
-            sel = np.isfinite(ls)
-            if w[sel].sum() * GAIT_CORR_S >= MIN_REGIME_S:
-                xs = np.column_stack((x[sel, 0], y[sel] - np.log(STANCE_REF_SPM)))
-                contact[regime] = (np.flatnonzero(mask)[sel], sel, xs, ls[sel], w[sel])
 
-    def add_contact(em: np.ndarray, regime: str, zr: np.ndarray | None, model: RegimeModel | None = None) -> RegimeModel:
+    def __init__(self, f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) -> None:
+        m = heading_em.shape[0]
+        k = max(1, -(-m // EM_MAX_BLOCKS))
+        idx = np.arange(m) // k
+        self.nblk = nblk = int(idx[-1]) + 1
+        stay = np.log1p(-np.clip(switch_p, 0.0, 0.5))
+        stay[0] = 0.0
+        self.block_p = 1.0 - np.exp(np.bincount(idx, stay, nblk))
+        self.block_p[0] = 0.5
+        self.head = np.column_stack((np.bincount(idx, heading_em[:, 0], nblk), np.bincount(idx, heading_em[:, 1], nblk)))
+        self.strong_head = np.abs(self.head[:, 1] - self.head[:, 0]) > 0.5 * k
+        sub = np.arange(0, m, k)
+        g = f.stretch
+        self.regimes: list[_Regime] = []
+        for regime, walk in (("run", False), ("walk", True)):
+            mask = (g.weight[sub] > 0) & (g.walk[sub] == walk)
+            w = k * g.weight[sub][mask]
+            if w.sum() * GAIT_CORR_S >= MIN_REGIME_S:
+                self.regimes.append(_Regime(regime, mask, _covariates(regime, g, sub[mask]), g.log_c[sub][mask], w,
+                                            g.log_v[sub][mask]))
+        self.contact: dict[str, _ContactRows] = {}
+        if g.log_s is not None:
+            for r in self.regimes:
+                ls = g.log_s[sub][r.mask]
+                sel = np.isfinite(ls)
+                if r.w[sel].sum() * GAIT_CORR_S >= MIN_REGIME_S:
+                    xs = np.column_stack((r.x[sel, 0], r.y[sel] - np.log(STANCE_REF_SPM)))
+                    self.contact[r.name] = _ContactRows(np.flatnonzero(r.mask)[sel], sel, xs, ls[sel], r.w[sel])
+        self.fixed = {(r.name, label): self._one_direction(label, r) for r in self.regimes for label in (0, 1)}
+        # Contact time as one class: the same for either direction, but part of the evidence against 'mixed'.
+        self.contact_one = 0.0
+        for regime in self.contact:
+            em = np.zeros((nblk, 2))
+            one = self.add_contact(em, regime, None)
+            self.contact_one += float(em[:, 0].sum()) + one.log_evidence
+
+    def add_contact(self, em: np.ndarray, regime: str, zr: np.ndarray | None, model: RegimeModel | None = None) -> RegimeModel:
         """Fit contact time given classes `zr` (None: one class), or take `model`; add its log densities to `em`."""
-        rows, sel, xs, ys, ws = contact[regime]
+        c = self.contact[regime]
         if model is None:
-            model = fit_line(f"{regime} contact", STANCE_LINE, xs, ys, np.zeros(ys.size) if zr is None else zr[sel], ws)
-        em[rows] += ws[:, None] * model.log_em(xs, ys)
+            model = fit_line(f"{regime} contact", STANCE_LINE, c.x, c.y, np.zeros(c.y.size) if zr is None else zr[c.sel], c.w)
+        em[c.blocks] += c.w[:, None] * model.log_em(c.x, c.y)
         return model
 
-    def regime_fixed(label: int, regime: str, x, y, w, log_v) -> tuple[float, RegimeModel]:
+    def _one_direction(self, label: int, r: _Regime) -> tuple[float, RegimeModel]:
         """Log evidence that every window of one regime is of one direction (population priors), and the fit."""
-        z = np.full(y.size, float(label))
-        model = fit_regime(regime, x, y, z, w)
-        score = float(np.sum(w * model.log_em(x, y)[:, label])) + model.log_evidence + _speed_term(regime, log_v, w, z)
+        z = np.full(r.y.size, float(label))
+        model = fit_regime(r.name, r.x, r.y, z, r.w)
+        score = float(np.sum(r.w * model.log_em(r.x, r.y)[:, label])) + model.log_evidence + _speed_term(r.name, r.log_v, r.w, z)
         return score, model
 
-    fixed = {(regime, label): regime_fixed(label, regime, x, y, w, log_v)
-             for regime, _, x, y, w, log_v in regimes for label in (0, 1)}
+    def score_fixed(self, label: int) -> float:
+        """Log evidence of 'all forward' (0) or 'all backward' (1)."""
+        return float(self.head[:, label].sum()) + sum(self.fixed[r.name, label][0] for r in self.regimes) + self.contact_one
 
-    # Contact time as one class: the same for either direction, but part of the evidence against 'mixed'.
-    contact_one = 0.0
-    for regime in contact:
-        em = np.zeros((nblk, 2))
-        one = add_contact(em, regime, None)
-        contact_one += float(em[:, 0].sum()) + one.log_evidence
+    def start_classes(self) -> dict:
+        """Where EM starts: the heading where it speaks, else a two-group split of step rate."""
+        p_head = hmm_posterior(self.head, self.block_p)[0]
+        z = {}
+        for r in self.regimes:
+            pri = GAIT_PRIORS[r.name]
+            resid = r.y - r.x @ np.array([pri.beta[0], pri.hill[0]])
+            z0 = np.where(resid > _otsu_split(resid, r.w), 0.98, 0.02)
+            if self.strong_head[r.mask].sum() > 0.3 * r.mask.sum():
+                z0 = np.where(self.strong_head[r.mask], p_head[r.mask], z0)
+            z[r.name] = z0
+        return z
 
-    def score_fixed(label: int) -> float:
-        return float(head[:, label].sum()) + sum(fixed[regime, label][0] for regime, *_ in regimes) + contact_one
-
-    # Mixed: EM, starting from the heading where it speaks, else from a two-group split of step rate.
-    p_head = hmm_posterior(head, block_p)[0]
-    strong_head = np.abs(head[:, 1] - head[:, 0]) > 0.5 * k
-    z = {}
-    for regime, mask, x, y, w, _ in regimes:
-        pri = GAIT_PRIORS[regime]
-        r = y - x @ np.array([pri.beta[0], pri.hill[0]])
-        z0 = np.where(r > _otsu_split(r, w), 0.98, 0.02)
-        if strong_head[mask].sum() > 0.3 * mask.sum():
-            z0 = np.where(strong_head[mask], p_head[mask], z0)
-        z[regime] = z0
-
-    def evidence(loglik: float, models: dict, z: dict, contacts: dict) -> float:
+    def evidence(self, loglik: float, models: dict, z: dict, contacts: dict) -> float:
         """The mixed model's log evidence: its HMM likelihood, the fits' priors and the typical speeds."""
-        return loglik + sum(models[regime].log_evidence + _speed_term(regime, log_v, w, z[regime])
-                            for regime, _, _, _, w, log_v in regimes) + sum(m.log_evidence for m in contacts.values())
+        return loglik + sum(models[r.name].log_evidence + _speed_term(r.name, r.log_v, r.w, z[r.name])
+                            for r in self.regimes) + sum(m.log_evidence for m in contacts.values())
 
-    def mixed_from(z: dict) -> tuple[float, dict, dict, set, set, dict]:
-        """EM from the class probabilities `z`: the mixed model's log evidence, fits, classes, blurred
-        regimes, those of them blurred because the heading alone tells their classes apart, and the
-        contact-time fits."""
+    def mixed_from(self, z: dict) -> _Mixed:
+        """EM from the class probabilities `z`, then any regime whose two classes are one gait taken as one."""
         z = dict(z)
         for _ in range(EM_ITERATIONS):
-            em = head.copy()
+            em = self.head.copy()
             models, contacts = {}, {}
-            for regime, mask, x, y, w, _ in regimes:
-                models[regime] = fit_regime(regime, x, y, z[regime], w)
-                em[mask] += w[:, None] * models[regime].log_em(x, y)
-                if regime in contact:
-                    contacts[regime] = add_contact(em, regime, z[regime])
-            post, loglik = hmm_posterior(em, block_p)
-            moved = max(float(np.max(np.abs(post[mask] - z[regime]), initial=0.0)) for regime, mask, *_ in regimes)
-            for regime, mask, *_ in regimes:
-                z[regime] = post[mask]
+            for r in self.regimes:
+                models[r.name] = fit_regime(r.name, r.x, r.y, z[r.name], r.w)
+                em[r.mask] += r.w[:, None] * models[r.name].log_em(r.x, r.y)
+                if r.name in self.contact:
+                    contacts[r.name] = self.add_contact(em, r.name, z[r.name])
+            post, loglik = hmm_posterior(em, self.block_p)
+            moved = max(float(np.max(np.abs(post[r.mask] - z[r.name]), initial=0.0)) for r in self.regimes)
+            for r in self.regimes:
+                z[r.name] = post[r.mask]
             if moved < EM_TOLERANCE:
                 break
-        fitted, classes, fitted_contacts = dict(models), dict(z), dict(contacts)
-
-        def with_blurred(blurred: set) -> tuple[float, dict, dict, dict]:
-            """Total log evidence with the `blurred` regimes as one class (gait blind to direction)."""
-            models, z, contacts = dict(fitted), dict(classes), dict(fitted_contacts)
-            em = head.copy()
-            for regime, mask, x, y, w, _ in regimes:
-                if regime in blurred:
-                    one = fit_regime(regime, x, y, np.zeros(y.size), w)
-                    models[regime] = RegimeModel(regime, one.theta * np.array([1.0, 1.0, 1.0, 0.0]), one.sd, one.log_evidence)
-                    z[regime] = np.zeros(y.size)
-                em[mask] += w[:, None] * models[regime].log_em(x, y)
-                if regime in contact:
-                    contacts[regime] = (add_contact(em, regime, None) if regime in blurred
-                                        else add_contact(em, regime, None, contacts[regime]))
-            total = evidence(hmm_posterior(em, block_p)[1], models, z, contacts)
-            if len(blurred) == len(models) and not strong_head.any():
-                total = -np.inf
-            return total, models, z, contacts
-
+        fitted = _Mixed(self.evidence(loglik, models, z, contacts), models, z, set(), set(), contacts)
         # Two classes closer than a few noise widths (in step rate and contact time together) are one gait
         # with untidy noise, not two gaits.
-        blurred = {r for r, mod in models.items()
-                   if np.hypot(mod.shift / mod.sd, contacts[r].shift / contacts[r].sd if r in contacts else 0.0) < SEPARATION_MIN}
-        if blurred:
-            total, models, z, contacts = with_blurred(blurred)
-        else:
-            total = evidence(loglik, models, z, contacts)
+        blurred = {name for name, mod in models.items()
+                   if np.hypot(mod.shift / mod.sd, contacts[name].shift / contacts[name].sd if name in contacts else 0.0) < SEPARATION_MIN}
+        best = self._with_blurred(fitted, blurred) if blurred else fitted
         # Where the heading tells the classes apart, a runner whose two gaits share one step rate at a
         # speed (outside the population's range) is better explained with the gait blind to direction
         # than by forcing a population-sized shift on it.
         blind = set()
-        if strong_head.any():
-            for regime in sorted(set(models) - blurred):
-                alt = with_blurred(blurred | {regime})
-                if alt[0] > total:
-                    total, models, z, contacts = alt
-                    blurred, blind = blurred | {regime}, blind | {regime}
-        return total, models, z, blurred, blind, contacts
+        if self.strong_head.any():
+            for name in sorted(set(models) - best.blurred):
+                alt = self._with_blurred(fitted, best.blurred | {name})
+                if alt.log_evidence > best.log_evidence:
+                    best, blind = alt, blind | {name}
+        best.blind = blind
+        return best
 
-    # EM finds a local optimum: also start each regime from all forward (where the heading is silent),
-    # and take that only on strong evidence, since noise in speed favours fewer classes a little anyway.
-    best = mixed_from(z)
-    for regime, mask, *_ in regimes:
-        alt = mixed_from({**z, regime: np.where(strong_head[mask], z[regime], 0.02)})
-        if alt[0] > best[0] + STRONG_EVIDENCE:
-            best = alt
-    mixed, models, z, blurred, blind, contacts = best
-    scores = {
-        "forward": score_fixed(0) + np.log(HYPOTHESIS_PRIOR["forward"]),
-        "backward": score_fixed(1) + np.log(HYPOTHESIS_PRIOR["backward"]),
-        "mixed": mixed + np.log(HYPOTHESIS_PRIOR["mixed"]),
-    }
-    top = max(scores.values())
-    unnorm = {key: np.exp(v - top) for key, v in scores.items()}
-    total = sum(unnorm.values())
-    # A regime the mixed model puts (nearly) all in one class has no second class to compare with, so
-    # which class that is was set by its neighbours in time, not by its own gait. The population decides
-    # instead: the regime is refitted as all forward and as all backward, and the labels are the mix of
-    # both, weighted by how well each explains it (a near tie stays a near tie, not a confident label).
-    # A small minority that still holds MIN_REGIME_S of steady gait (one 45 s rep in a long session) is
-    # a second class all the same: its step rate against the other's says which is which.
-    refit = {}
-    for regime, mask, x, y, w, log_v in regimes:
-        minority = min(float(np.sum(w * z[regime])), float(np.sum(w * (1.0 - z[regime]))))
-        one_class = minority < SINGLE_CLASS_SHARE * w.sum() and minority * GAIT_CORR_S < MIN_REGIME_S
-        if regime not in blind and (regime in blurred or one_class):
-            (s0, m0), (s1, m1) = fixed[regime, 0], fixed[regime, 1]
-            p1 = float(1.0 / (1.0 + np.exp(np.clip(s0 - s1, -50.0, 50.0))))
-            refit[regime] = ((1.0 - p1, m0), (p1, m1))
-    # Full resolution under the mixed model, on short windows: the fitted lines, with the short
-    # windows' own (larger) scatter about them. Each regime's candidate models give their own log
-    # likelihood ratios; every combination of candidates is labelled, weighted by its probability.
+    def _with_blurred(self, fitted: _Mixed, blurred: set) -> _Mixed:
+        """The EM fit `fitted` with the `blurred` regimes as one class (gait blind to direction), and its
+        total log evidence."""
+        models, z, contacts = dict(fitted.models), dict(fitted.z), dict(fitted.contacts)
+        em = self.head.copy()
+        for r in self.regimes:
+            if r.name in blurred:
+                one = fit_regime(r.name, r.x, r.y, np.zeros(r.y.size), r.w)
+                models[r.name] = RegimeModel(r.name, one.theta * np.array([1.0, 1.0, 1.0, 0.0]), one.sd, one.log_evidence)
+                z[r.name] = np.zeros(r.y.size)
+            em[r.mask] += r.w[:, None] * models[r.name].log_em(r.x, r.y)
+            if r.name in self.contact:
+                contacts[r.name] = (self.add_contact(em, r.name, None) if r.name in blurred
+                                    else self.add_contact(em, r.name, None, contacts[r.name]))
+        total = self.evidence(hmm_posterior(em, self.block_p)[1], models, z, contacts)
+        if len(blurred) == len(models) and not self.strong_head.any():
+            total = -np.inf
+        return _Mixed(total, models, z, set(blurred), set(), contacts)
+
+    def best_mixed(self) -> _Mixed:
+        """EM finds a local optimum: also start each regime from all forward (where the heading is silent),
+        and take that only on strong evidence, since noise in speed favours fewer classes a little anyway."""
+        z = self.start_classes()
+        best = self.mixed_from(z)
+        for r in self.regimes:
+            alt = self.mixed_from({**z, r.name: np.where(self.strong_head[r.mask], z[r.name], 0.02)})
+            if alt.log_evidence > best.log_evidence + STRONG_EVIDENCE:
+                best = alt
+        return best
+
+    def hypotheses(self, mixed: _Mixed) -> dict:
+        """P('forward'), P('backward'), P('mixed') given the evidence and HYPOTHESIS_PRIOR."""
+        scores = {
+            "forward": self.score_fixed(0) + np.log(HYPOTHESIS_PRIOR["forward"]),
+            "backward": self.score_fixed(1) + np.log(HYPOTHESIS_PRIOR["backward"]),
+            "mixed": mixed.log_evidence + np.log(HYPOTHESIS_PRIOR["mixed"]),
+        }
+        top = max(scores.values())
+        unnorm = {key: np.exp(v - top) for key, v in scores.items()}
+        total = sum(unnorm.values())
+        return {key: v / total for key, v in unnorm.items()}
+
+    def one_class_refits(self, mixed: _Mixed) -> dict:
+        """The regimes the population decides, as ((P(forward), fit), (P(backward), fit)).
+
+        A regime the mixed model puts (nearly) all in one class has no second class to compare with, so
+        which class that is was set by its neighbours in time, not by its own gait. The population decides
+        instead: the regime is refitted as all forward and as all backward, and the labels are the mix of
+        both, weighted by how well each explains it (a near tie stays a near tie, not a confident label).
+        A small minority that still holds MIN_REGIME_S of steady gait (one 45 s rep in a long session) is
+        a second class all the same: its step rate against the other's says which is which.
+        """
+        refit = {}
+        for r in self.regimes:
+            zr = mixed.z[r.name]
+            minority = min(float(np.sum(r.w * zr)), float(np.sum(r.w * (1.0 - zr))))
+            one_class = minority < SINGLE_CLASS_SHARE * r.w.sum() and minority * GAIT_CORR_S < MIN_REGIME_S
+            if r.name not in mixed.blind and (r.name in mixed.blurred or one_class):
+                (s0, m0), (s1, m1) = self.fixed[r.name, 0], self.fixed[r.name, 1]
+                p1 = float(1.0 / (1.0 + np.exp(np.clip(s0 - s1, -50.0, 50.0))))
+                refit[r.name] = ((1.0 - p1, m0), (p1, m1))
+        return refit
+
+
+def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) -> GaitVerdict | None:
+    """Weigh 'all forward', 'all backward' and 'mixed' (an HMM over a two-class gait model) on the evidence.
+
+    The hypotheses are weighed on a coarse grid (_Judge); the chosen models then
+    label every interval at full resolution.
+    """
+    judge = _Judge(f, heading_em, switch_p)
+    if not judge.regimes:
+        return None
+    mixed = judge.best_mixed()
+    p_hypothesis = judge.hypotheses(mixed)
+    post, covered = _label_intervals(f, heading_em, switch_p, judge, mixed, judge.one_class_refits(mixed))
+    return GaitVerdict(p_hypothesis, post, covered, bool(judge.contact))
+
+
+def _label_intervals(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray, judge: _Judge, mixed: _Mixed,
+                     refit: dict) -> tuple[np.ndarray, np.ndarray]:
+    """P(backward) per interval under the mixed model, and which intervals have gait data.
+
+    Full resolution, on short windows: the fitted lines, with the short windows'
+    own (larger) scatter about them. Each regime's candidate models give their own
+    log likelihood ratios; every combination of candidates is labelled, weighted
+    by its probability.
+    """
+    m = heading_em.shape[0]
     g, fit_on = f.short, f.stretch
     covered = np.zeros(m, dtype=bool)
     pieces = []
-    for regime, *_ in regimes:
-        full = (g.weight > 0) & (g.walk == (regime == "walk"))
+    for r in judge.regimes:
+        full = (g.weight > 0) & (g.walk == (r.name == "walk"))
         covered |= full
-        if regime in blind or not full.any():
+        if r.name in mixed.blind or not full.any():
             continue
-        x = _covariates(regime, g, full)
+        x = _covariates(r.name, g, full)
         both = (fit_on.weight[full] > 0) & (fit_on.walk[full] == g.walk[full])
-        x_fit = _covariates(regime, fit_on, full)
+        x_fit = _covariates(r.name, fit_on, full)
         options = []
-        for weight, model in refit.get(regime, ((1.0, models[regime]),)):
+        for weight, model in refit.get(r.name, ((1.0, mixed.models[r.name]),)):
             if both.any():
                 sd = model.spread_on(x[both], g.log_c[full][both], x_fit[both], fit_on.log_c[full][both], g.weight[full][both])
-                model = RegimeModel(regime, model.theta, sd, model.log_evidence)
+                model = RegimeModel(r.name, model.theta, sd, model.log_evidence)
             em_r = model.log_em(x, g.log_c[full])
             llr = g.weight[full] * (em_r[:, 1] - em_r[:, 0])
-            if regime in contacts and regime not in refit:
-                llr += _contact_llr(contacts[regime], g, fit_on, full, x, x_fit, both)
+            if r.name in mixed.contacts and r.name not in refit:
+                llr += _contact_llr(mixed.contacts[r.name], g, fit_on, full, x, x_fit, both)
             options.append((weight, llr))
         pieces.append((full, options))
     post = np.zeros(m)
@@ -466,7 +535,7 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
             for (full, _), (_, part) in zip(pieces, pick):
                 llr[full] = part
             post += weight * hmm_posterior(heading_em + log_em_from_llr(llr), switch_p)[0]
-    return GaitVerdict({key: v / total for key, v in unnorm.items()}, post, covered, bool(contact))
+    return post, covered
 
 
 def _contact_llr(model: RegimeModel, g: GaitWindows, fit_on: GaitWindows, full: np.ndarray, x: np.ndarray,
