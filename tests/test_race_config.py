@@ -49,6 +49,16 @@ def test_good_config(tmp_path):
     assert cfg.warnings == []
 
 
+@pytest.mark.parametrize("line,expected", [
+    ("date = 2026-06-13\n", "2026-06-13"),    # a TOML date
+    (' date = " 2026-06-13 "\n', "2026-06-13"),
+    ("", "2026-06-14"),                       # none: the gun's date
+])
+def test_the_race_date_is_given_or_the_guns(tmp_path, line, expected):
+    cfg = load_race_config(write(tmp_path, GOOD.replace('date = "2026-06-14"\n', line, 1)))
+    assert cfg.race.date == expected
+
+
 def test_round_trip_through_toml(tmp_path):
     r = load_race_config(write(tmp_path, GOOD)).race
     again = load_race_config(write(tmp_path, race_to_toml(r, "entries.csv"))).race
@@ -73,6 +83,9 @@ def test_round_trip_through_toml(tmp_path):
         ('name = "2 km"', 'name = ""', "[[course.checkpoints]] number 1: name must be a non-empty text"),
         ("bearing = 0.0, width_m = 30 }", "bearing = 0.0 }", "[[course.checkpoints]] number 1 (2 km) gate: the gate has no `width_m`"),
         ("[entries]", "[entries", "is not valid TOML"),
+        ('date = "2026-06-14"', 'date = "14/06/2026"', "line 3: [race] date: must be a date like \"2026-06-14\", got '14/06/2026'"),
+        ('date = "2026-06-14"', "date = 20260614", "line 3: [race] date: must be a date like"),
+        ('date = "2026-06-14"', "date = 2026-06-14T10:00:00Z", "line 3: [race] date: must be a date like"),
     ],
 )
 def test_mistakes_are_one_line_config_errors(tmp_path, old, new, expected):

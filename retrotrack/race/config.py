@@ -150,9 +150,8 @@ def _gate(value, name: str, path: Path, where: _Where, keys: tuple[str, ...]) ->
     return Gate(name=name, lat_deg=lat, lon_deg=lon, bearing_deg=bearing % 360.0, width_m=width)
 
 
-def load_race_config(config_path: str | Path) -> RaceConfig:
-    """Read and check a race config; raise ConfigError on the first mistake."""
-    path = Path(config_path)
+def _read_toml(path: Path) -> tuple[str, dict]:
+    """The config's text and its TOML document; ConfigError if it cannot be read or parsed."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -169,6 +168,55 @@ def load_race_config(config_path: str | Path) -> RaceConfig:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"is not valid TOML: {exc}") from None
+    return text, doc
+
+
+def _race_date(race_t: dict, gun_time: datetime, path: Path, where: _Where) -> str:
+    """[race] date as ISO text; the gun's date when not given."""
+    if "date" not in race_t:
+        return gun_time.date().isoformat()
+    d = race_t["date"]
+    if isinstance(d, date) and not isinstance(d, datetime):
+        return d.isoformat()
+    if isinstance(d, str):
+        try:
+            return date.fromisoformat(d.strip()).isoformat()
+        except ValueError:
+            pass
+    raise _fail(path, where, ("race", "date"), f"must be a date like \"2026-06-14\", got {d!r}")
+
+
+def _checkpoints(cps, path: Path, where: _Where) -> list[Gate]:
+    """[[course.checkpoints]]: each a unique name and a gate, errors naming the table's line."""
+    checkpoints: list[Gate] = []
+    if not isinstance(cps, list):
+        raise _fail(path, where, ("course", "checkpoints"), "must be [[course.checkpoints]] tables, each with a name and a gate")
+    seen = {"start", "finish"}
+    for i, cp in enumerate(cps, start=1):
+        label = f"[[course.checkpoints]] number {i}"
+        line = _checkpoint_line(where, i)
+        pre = f"line {line}: " if line else ""
+        if not isinstance(cp, dict) or "name" not in cp or "gate" not in cp:
+            raise ConfigError(path, f"{pre}{label} needs a `name` and a `gate`")
+        cp_name = cp["name"]
+        if not isinstance(cp_name, str) or not cp_name.strip():
+            raise ConfigError(path, f"{pre}{label}: name must be a non-empty text, got {cp_name!r}")
+        cp_name = cp_name.strip()
+        if cp_name.lower() in seen:
+            raise ConfigError(path, f"{pre}{label}: the name {cp_name!r} is already used")
+        seen.add(cp_name.lower())
+        try:
+            checkpoints.append(_gate(cp["gate"], cp_name, path, _Where(""), ("course", "checkpoints", "gate")))
+        except ConfigError as exc:
+            problem = exc.problem.replace("[course] checkpoints.gate", f"{label} ({cp_name}) gate")
+            raise ConfigError(path, f"{pre}{problem}") from None
+    return checkpoints
+
+
+def load_race_config(config_path: str | Path) -> RaceConfig:
+    """Read and check a race config; raise ConfigError on the first mistake."""
+    path = Path(config_path)
+    text, doc = _read_toml(path)
     where = _Where(text)
     warnings: list[str] = []
 
@@ -198,19 +246,7 @@ def load_race_config(config_path: str | Path) -> RaceConfig:
         gun_time = parse_gun_time(race_t["gun_time"])
     except ValueError as exc:
         raise _fail(path, where, ("race", "gun_time"), str(exc)) from None
-    if "date" in race_t:
-        d = race_t["date"]
-        if isinstance(d, date) and not isinstance(d, datetime):
-            race_date = d.isoformat()
-        elif isinstance(d, str):
-            try:
-                race_date = date.fromisoformat(d.strip()).isoformat()
-            except ValueError:
-                raise _fail(path, where, ("race", "date"), f"must be a date like \"2026-06-14\", got {d!r}") from None
-        else:
-            raise _fail(path, where, ("race", "date"), f"must be a date like \"2026-06-14\", got {d!r}")
-    else:
-        race_date = gun_time.date().isoformat()
+    race_date = _race_date(race_t, gun_time, path, where)
     timing = race_t.get("timing", "chip")
     if timing not in TIMING_MODES:
         raise _fail(path, where, ("race", "timing"), f"unknown timing mode {timing!r} (use \"chip\" or \"gun\")")
@@ -236,29 +272,7 @@ def load_race_config(config_path: str | Path) -> RaceConfig:
     lap_m = course_t.get("lap_m")
     if lap_m is not None:
         lap_m = _number(lap_m, path, where, ("course", "lap_m"), positive=True)
-    checkpoints: list[Gate] = []
-    cps = course_t.get("checkpoints", [])
-    if not isinstance(cps, list):
-        raise _fail(path, where, ("course", "checkpoints"), "must be [[course.checkpoints]] tables, each with a name and a gate")
-    seen = {"start", "finish"}
-    for i, cp in enumerate(cps, start=1):
-        label = f"[[course.checkpoints]] number {i}"
-        line = _checkpoint_line(where, i)
-        pre = f"line {line}: " if line else ""
-        if not isinstance(cp, dict) or "name" not in cp or "gate" not in cp:
-            raise ConfigError(path, f"{pre}{label} needs a `name` and a `gate`")
-        cp_name = cp["name"]
-        if not isinstance(cp_name, str) or not cp_name.strip():
-            raise ConfigError(path, f"{pre}{label}: name must be a non-empty text, got {cp_name!r}")
-        cp_name = cp_name.strip()
-        if cp_name.lower() in seen:
-            raise ConfigError(path, f"{pre}{label}: the name {cp_name!r} is already used")
-        seen.add(cp_name.lower())
-        try:
-            checkpoints.append(_gate(cp["gate"], cp_name, path, _Where(""), ("course", "checkpoints", "gate")))
-        except ConfigError as exc:
-            problem = exc.problem.replace("[course] checkpoints.gate", f"{label} ({cp_name}) gate")
-            raise ConfigError(path, f"{pre}{problem}") from None
+    checkpoints = _checkpoints(course_t.get("checkpoints", []), path, where)
 
     file = entries_t.get("file")
     if not isinstance(file, str) or not file.strip():
