@@ -445,7 +445,10 @@ def _race_meta(result) -> dict:
 
 def render_race_index(result, generated_at: str | datetime | None = None) -> str:
     """The results page: overall and per-category tables, search, filters, splits and notes."""
-    rows, notes = _race_rows(result)
+    return _race_index(result, *_race_rows(result), generated_at)
+
+
+def _race_index(result, rows: list[dict], notes: list[dict], generated_at) -> str:
     cats = sorted({r["category"] for r in rows if r["category"]}, key=_category_key)
     categories = []
     for c in cats:
@@ -520,8 +523,8 @@ def write_race_pages(result, out_dir: str | Path, generated_at: str | datetime |
     """Write index.html and runners/<bib>.html into `out_dir`; return the paths written."""
     out = Path(out_dir)
     written = [out / "index.html"]
-    write_atomic(written[0], render_race_index(result, generated_at))
     rows, notes = _race_rows(result)
+    write_atomic(written[0], _race_index(result, rows, notes, generated_at))
     names = runner_filenames([r.bib for r in result.results])
     for runner, name in zip(result.results, names):
         path = out / "runners" / name
