@@ -185,6 +185,39 @@ def _scale_bar_m(width_m: float) -> float:
     return 100000.0
 
 
+@dataclass(frozen=True)
+class _MapFrame:
+    """Metres on the ground to the map's pixels: centre (cx, cy), pixels per metre, picture size."""
+
+    width: float
+    height: float
+    pad: float
+    inner_h: float
+    scale: float
+    cx: float
+    cy: float
+
+    def sx(self, v):
+        return self.width / 2 + (np.asarray(v) - self.cx) * self.scale
+
+    def sy(self, v):
+        return self.pad + self.inner_h / 2 - (np.asarray(v) - self.cy) * self.scale
+
+
+@dataclass(frozen=True)
+class _GatePlace:
+    """A gate in the map's metres: centre, unit vector of travel, unit vector along the line, half width."""
+
+    gate: MapGate
+    x: float
+    y: float
+    ex: float
+    ey: float
+    px: float
+    py: float
+    half: float
+
+
 def route_map(
     lat_deg: np.ndarray,
     lon_deg: np.ndarray,
@@ -214,31 +247,13 @@ def route_map(
         dirs = np.full(n - 1, Direction.UNKNOWN, dtype=np.uint8)
     proj = LocalProjection(float(np.median(lat[ok])), float(np.median(lon[ok])))
     x, y = proj.to_xy(lat, lon)
-    # Gate ends, in metres, so the view includes them.
-    gate_geo = []
+    places = []
     for g in gates:
         gx, gy = proj.to_xy(g.lat_deg, g.lon_deg)
         ex, ey = bearing_to_unit(g.bearing_deg)
-        px, py = ey, -ex  # perpendicular to travel
-        half = g.width_m / 2
-        gate_geo.append((g, float(gx), float(gy), ex, ey, px, py, half))
-    xs = [x[ok]] + [np.array([gx - px * h, gx + px * h]) for _, gx, gy, _, _, px, _, h in gate_geo]
-    ys = [y[ok]] + [np.array([gy - py * h, gy + py * h]) for _, gx, gy, _, _, _, py, h in gate_geo]
-    allx, ally = np.concatenate(xs), np.concatenate(ys)
-    x0, x1, y0, y1 = float(allx.min()), float(allx.max()), float(ally.min()), float(ally.max())
-    span_x, span_y = max(x1 - x0, 20.0), max(y1 - y0, 20.0)
-    pad = 22.0
-    inner_w = width - 2 * pad
-    height = float(np.clip(inner_w * span_y / span_x + 2 * pad, 220.0, width * 1.25))
-    inner_h = height - 2 * pad - 18  # room for the scale bar
-    scale = min(inner_w / span_x, inner_h / span_y)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-
-    def sx(v):
-        return width / 2 + (np.asarray(v) - cx) * scale
-
-    def sy(v):
-        return pad + inner_h / 2 - (np.asarray(v) - cy) * scale
+        places.append(_GatePlace(g, float(gx), float(gy), ex, ey, ey, -ex, g.width_m / 2))
+    frame, span_x = _map_frame(x[ok], y[ok], places, width)
+    sx, sy = frame.sx, frame.sy
 
     idx = select_indices(t, dirs, max_points)
     pdir = piece_directions(t, dirs, idx)
@@ -247,9 +262,9 @@ def route_map(
     lines = polylines(X, Y, pdir)
 
     out = [
-        f'<svg class="map" viewBox="0 0 {num(width)} {num(height)}" role="img" aria-labelledby="map-title" preserveAspectRatio="xMidYMid meet">',
+        f'<svg class="map" viewBox="0 0 {num(width)} {num(frame.height)}" role="img" aria-labelledby="map-title" preserveAspectRatio="xMidYMid meet">',
         f'<title id="map-title">{escape(title)}</title>',
-        f'<rect width="{num(width)}" height="{num(height)}" fill="#f7f8fa"/>',
+        f'<rect width="{num(width)}" height="{num(frame.height)}" fill="#f7f8fa"/>',
     ]
     out += _direction_paths(lines, order, 3.5)
     # Start and end of the track.
@@ -262,64 +277,88 @@ def route_map(
         f'<rect class="track-end" x="{num(float(sx(x[i1])) - 4.5)}" y="{num(float(sy(y[i1])) - 4.5)}" width="9" height="9" fill="#111">'
         "<title>End of track</title></rect>"
     )
-    for i, (g, gx, gy, ex, ey, px, py, half) in enumerate(gate_geo):
-        ax, ay = float(sx(gx - px * half)), float(sy(gy - py * half))
-        bx, by = float(sx(gx + px * half)), float(sy(gy + py * half))
-        mx, my = float(sx(gx)), float(sy(gy))
-        # Arrow along the travel bearing (screen y points down).
-        alen = 16.0
-        tx, ty = mx + ex * alen, my - ey * alen
-        hx, hy = ex * 5, -ey * 5
-        wx, wy = -hy * 0.8, hx * 0.8
-        # Label just beyond the gate's outer end (away from the middle of the track); a gate sharing
-        # its place with an earlier one (start = finish line) takes the other end. Kept inside the
-        # picture by its estimated width.
-        mid_x, mid_y = width / 2, pad + inner_h / 2
-        outer = (ax, ay) if math.hypot(ax - mid_x, ay - mid_y) >= math.hypot(bx - mid_x, by - mid_y) else (bx, by)
-        inner = (bx, by) if outer == (ax, ay) else (ax, ay)
-        shared = any(math.hypot(gx - ogx, gy - ogy) < 5.0 for _, ogx, ogy, *_ in gate_geo[:i])
-        text = g.label if len(g.label) <= 24 else g.label[:23] + "…"
-        est = 8.2 * len(text) + 4
-
-        def place(end):
-            ex_, ey_ = end
-            seg = max(math.hypot(ex_ - mx, ey_ - my), 1e-6)
-            ox, oy = ex_ + (ex_ - mx) / seg * 6, ey_ + (ey_ - my) / seg * 6
-            left = ox - est if ox < mx - 3 else (ox - est / 2 if abs(ox - mx) <= 3 else ox)
-            x = min(max(left, 4.0), max(width - 4.0 - est, 4.0))
-            return abs(x - left), x, min(max(oy + 5, 16.0), height - 24.0)
-
-        pick, spare = (inner, outer) if shared else (outer, inner)
-        shift, lx, ly = place(pick)
-        if shift > 4:
-            other = place(spare)
-            if other[0] < shift:
-                shift, lx, ly = other
-        anchor = "start"
-        out.append(
-            f'<g class="gate"><title>{escape(g.label)}: gate {num(g.width_m)} m wide, runners travel at {num(g.bearing_deg % 360)}°</title>'
-            f'<line x1="{num(ax)}" y1="{num(ay)}" x2="{num(bx)}" y2="{num(by)}" stroke="#111" stroke-width="3" stroke-linecap="round"/>'
-            f'<path d="M{num(mx)} {num(my)}L{num(tx)} {num(ty)}M{num(tx - hx + wx)} {num(ty - hy + wy)}L{num(tx)} {num(ty)}L{num(tx - hx - wx)} {num(ty - hy - wy)}" '
-            'fill="none" stroke="#111" stroke-width="1.5"/>'
-            f'<text x="{num(lx)}" y="{num(ly)}" text-anchor="{anchor}" class="svg-label">{escape(text)}</text></g>'
-        )
-    # Scale bar, bottom left.
-    bar_m = _scale_bar_m(span_x)
-    bar_px = bar_m * scale
-    by0 = height - 12
-    label = f"{bar_m / 1000:g} km" if bar_m >= 1000 else f"{bar_m:g} m"
-    out.append(
-        f'<g class="scale"><path d="M{num(pad)} {num(by0 - 5)}V{num(by0)}H{num(pad + bar_px)}V{num(by0 - 5)}" fill="none" stroke="#333" stroke-width="1.5"/>'
-        f'<text x="{num(pad + bar_px + 6)}" y="{num(by0)}" class="svg-small">{label}</text></g>'
-    )
-    # North arrow, top right.
-    nx = width - 16
-    out.append(
-        f'<g class="north"><path d="M{num(nx)} 10L{num(nx + 5)} 24L{num(nx)} 21L{num(nx - 5)} 24Z" fill="#333"/>'
-        f'<text x="{num(nx)}" y="36" text-anchor="middle" class="svg-small">N</text></g>'
-    )
+    for i, place in enumerate(places):
+        shared = any(math.hypot(place.x - other.x, place.y - other.y) < 5.0 for other in places[:i])
+        out.append(_gate_svg(frame, place, shared))
+    out += _scale_and_north(frame, span_x)
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _map_frame(x: np.ndarray, y: np.ndarray, places: list[_GatePlace], width: float) -> tuple[_MapFrame, float]:
+    """A frame that holds the track and every gate's ends, and the span it covers east to west (m)."""
+    xs = [x] + [np.array([p.x - p.px * p.half, p.x + p.px * p.half]) for p in places]
+    ys = [y] + [np.array([p.y - p.py * p.half, p.y + p.py * p.half]) for p in places]
+    allx, ally = np.concatenate(xs), np.concatenate(ys)
+    x0, x1, y0, y1 = float(allx.min()), float(allx.max()), float(ally.min()), float(ally.max())
+    span_x, span_y = max(x1 - x0, 20.0), max(y1 - y0, 20.0)
+    pad = 22.0
+    inner_w = width - 2 * pad
+    height = float(np.clip(inner_w * span_y / span_x + 2 * pad, 220.0, width * 1.25))
+    inner_h = height - 2 * pad - 18  # room for the scale bar
+    scale = min(inner_w / span_x, inner_h / span_y)
+    return _MapFrame(width, height, pad, inner_h, scale, (x0 + x1) / 2, (y0 + y1) / 2), span_x
+
+
+def _gate_svg(frame: _MapFrame, place: _GatePlace, shared: bool) -> str:
+    """A gate: its line, an arrow along the travel bearing and its label.
+
+    The label sits just beyond the gate's outer end (away from the middle of the
+    track); a gate `shared` with an earlier one (start = finish line) takes the
+    other end. It is kept inside the picture by its estimated width.
+    """
+    sx, sy, width, height = frame.sx, frame.sy, frame.width, frame.height
+    g, gx, gy, ex, ey, px, py, half = place.gate, place.x, place.y, place.ex, place.ey, place.px, place.py, place.half
+    ax, ay = float(sx(gx - px * half)), float(sy(gy - py * half))
+    bx, by = float(sx(gx + px * half)), float(sy(gy + py * half))
+    mx, my = float(sx(gx)), float(sy(gy))
+    # Arrow along the travel bearing (screen y points down).
+    alen = 16.0
+    tx, ty = mx + ex * alen, my - ey * alen
+    hx, hy = ex * 5, -ey * 5
+    wx, wy = -hy * 0.8, hx * 0.8
+    mid_x, mid_y = width / 2, frame.pad + frame.inner_h / 2
+    outer = (ax, ay) if math.hypot(ax - mid_x, ay - mid_y) >= math.hypot(bx - mid_x, by - mid_y) else (bx, by)
+    inner = (bx, by) if outer == (ax, ay) else (ax, ay)
+    text = g.label if len(g.label) <= 24 else g.label[:23] + "…"
+    est = 8.2 * len(text) + 4
+
+    def place_at(end):
+        ex_, ey_ = end
+        seg = max(math.hypot(ex_ - mx, ey_ - my), 1e-6)
+        ox, oy = ex_ + (ex_ - mx) / seg * 6, ey_ + (ey_ - my) / seg * 6
+        left = ox - est if ox < mx - 3 else (ox - est / 2 if abs(ox - mx) <= 3 else ox)
+        x = min(max(left, 4.0), max(width - 4.0 - est, 4.0))
+        return abs(x - left), x, min(max(oy + 5, 16.0), height - 24.0)
+
+    pick, spare = (inner, outer) if shared else (outer, inner)
+    shift, lx, ly = place_at(pick)
+    if shift > 4:
+        other = place_at(spare)
+        if other[0] < shift:
+            shift, lx, ly = other
+    return (
+        f'<g class="gate"><title>{escape(g.label)}: gate {num(g.width_m)} m wide, runners travel at {num(g.bearing_deg % 360)}°</title>'
+        f'<line x1="{num(ax)}" y1="{num(ay)}" x2="{num(bx)}" y2="{num(by)}" stroke="#111" stroke-width="3" stroke-linecap="round"/>'
+        f'<path d="M{num(mx)} {num(my)}L{num(tx)} {num(ty)}M{num(tx - hx + wx)} {num(ty - hy + wy)}L{num(tx)} {num(ty)}L{num(tx - hx - wx)} {num(ty - hy - wy)}" '
+        'fill="none" stroke="#111" stroke-width="1.5"/>'
+        f'<text x="{num(lx)}" y="{num(ly)}" text-anchor="start" class="svg-label">{escape(text)}</text></g>'
+    )
+
+
+def _scale_and_north(frame: _MapFrame, span_x: float) -> list[str]:
+    """A scale bar (bottom left) and a north arrow (top right)."""
+    bar_m = _scale_bar_m(span_x)
+    bar_px = bar_m * frame.scale
+    pad, by0 = frame.pad, frame.height - 12
+    label = f"{bar_m / 1000:g} km" if bar_m >= 1000 else f"{bar_m:g} m"
+    nx = frame.width - 16
+    return [
+        f'<g class="scale"><path d="M{num(pad)} {num(by0 - 5)}V{num(by0)}H{num(pad + bar_px)}V{num(by0 - 5)}" fill="none" stroke="#333" stroke-width="1.5"/>'
+        f'<text x="{num(pad + bar_px + 6)}" y="{num(by0)}" class="svg-small">{label}</text></g>',
+        f'<g class="north"><path d="M{num(nx)} 10L{num(nx + 5)} 24L{num(nx)} 21L{num(nx - 5)} 24Z" fill="#333"/>'
+        f'<text x="{num(nx)}" y="36" text-anchor="middle" class="svg-small">N</text></g>',
+    ]
 
 
 # --------------------------------------------------------------------------- charts
