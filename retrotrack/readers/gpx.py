@@ -36,6 +36,8 @@ EXTENSION_CHANNELS = {
 """Point extension elements we read (lower-case local name -> channel)."""
 POINT_COLUMNS = ("lat_deg", "lon_deg", "altitude_m", "speed_mps", "heart_rate_bpm", "cadence", "heading_deg",
                  "distance_m")
+"""What each point gives, in the order of its row."""
+_ALTITUDE, _SPEED = POINT_COLUMNS.index("altitude_m"), POINT_COLUMNS.index("speed_mps")
 _EXTENSION_COLUMN = {tag: POINT_COLUMNS.index(channel) for tag, channel in EXTENSION_CHANNELS.items()}
 
 SPORT_WORDS = {
@@ -126,9 +128,9 @@ def decode_gpx(data: bytes, name: str) -> RawActivity:
                     if tag == "time":
                         when = parse_time(child.text)
                     elif tag == "ele":
-                        row[2] = _number(child.text)
+                        row[_ALTITUDE] = _number(child.text)
                     elif tag == "speed":
-                        row[3] = _number(child.text)
+                        row[_SPEED] = _number(child.text)
                     elif tag == "extensions":
                         for element in child.iter():
                             j = _EXTENSION_COLUMN.get(local_name(element.tag))
