@@ -150,16 +150,22 @@ def _gate(value, name: str, path: Path, where: _Where, keys: tuple[str, ...]) ->
     return Gate(name=name, lat_deg=lat, lon_deg=lon, bearing_deg=bearing % 360.0, width_m=width)
 
 
-def _read_toml(path: Path) -> tuple[str, dict]:
-    """The config's text and its TOML document; ConfigError if it cannot be read or parsed."""
+def read_organiser_file(path: Path, what: str, *, missing: str | None = None) -> bytes:
+    """The bytes of a file the organiser wrote (`what`: "config file", "entries file"...); ConfigError
+    naming it when it is missing (`missing`, else "no such <what>"), a folder or unreadable."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(path, "no such file") from None
+        raise ConfigError(path, missing or f"no such {what}") from None
     except IsADirectoryError:
-        raise ConfigError(path, "is a folder, not a config file") from None
+        raise ConfigError(path, f"is a folder, not a {what}") from None
     except OSError as exc:
         raise ConfigError(path, f"cannot be read ({exc.strerror})") from None
+
+
+def _read_toml(path: Path) -> tuple[str, dict]:
+    """The config's text and its TOML document; ConfigError if it cannot be read or parsed."""
+    raw = read_organiser_file(path, "config file", missing="no such file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrotrack.errors import ConfigError
+from retrotrack.race.config import read_organiser_file
 
 COLUMNS = ("bib", "name", "sex", "birth_year", "club", "track", "time")
 SEXES = ("M", "F", "X")
@@ -103,14 +104,7 @@ def read_table(path: Path, what: str = "file") -> tuple[list[str], list[tuple[in
     """Header and (line number, cells) rows of a CSV as spreadsheets write it; blank rows skipped."""
     if "\0" in str(path):
         raise ConfigError(str(path).replace("\0", "\\0"), f"a NUL character in the {what} name")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, f"no such {what}") from None
-    except IsADirectoryError:
-        raise ConfigError(path, f"is a folder, not a {what}") from None
-    except OSError as exc:
-        raise ConfigError(path, f"cannot be read ({exc.strerror})") from None
+    raw = read_organiser_file(path, what)
     try:
         text = decode_text(raw)
     except UnicodeDecodeError:
