@@ -312,7 +312,7 @@ class _Judge:
         m = heading_em.shape[0]
         k = max(1, -(-m // EM_MAX_BLOCKS))
         idx = np.arange(m) // k
-        self.nblk = nblk = int(idx[-1]) + 1
+        nblk = int(idx[-1]) + 1
         stay = np.log1p(-np.clip(switch_p, 0.0, 0.5))
         stay[0] = 0.0
         self.block_p = 1.0 - np.exp(np.bincount(idx, stay, nblk))
