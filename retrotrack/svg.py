@@ -424,6 +424,23 @@ def _value_range(v: np.ndarray, floor_zero: bool) -> tuple[float, float]:
     return lo, hi
 
 
+_CHART_LEFT, _CHART_RIGHT, _CHART_TOP = 46.0, 10.0, 6.0
+_PANEL_TITLE_H, _PANEL_GAP, _STRIP_H, _AXIS_H = 18.0, 8.0, 12.0, 24.0
+
+
+@dataclass(frozen=True)
+class _ChartFrame:
+    """The plot area's left edge and width, and the time span drawn across it."""
+
+    left: float
+    plot_w: float
+    t0: float
+    t1: float
+
+    def x(self, t_s) -> np.ndarray:
+        return self.left + (np.asarray(t_s, dtype=float) - self.t0) / (self.t1 - self.t0) * self.plot_w
+
+
 def time_chart(
     t_s: np.ndarray,
     direction: np.ndarray,
@@ -449,21 +466,14 @@ def time_chart(
     dirs = np.asarray(direction, dtype=np.uint8)
     if dirs.size != n - 1:
         dirs = np.full(n - 1, Direction.UNKNOWN, dtype=np.uint8)
-    left, right, top = 46.0, 10.0, 6.0
-    title_h, gap, strip_h, axis_h = 18.0, 8.0, 12.0, 24.0
-    plot_w = width - left - right
+    frame = _ChartFrame(_CHART_LEFT, width - _CHART_LEFT - _CHART_RIGHT, float(t[0]), float(t[-1]))
     window = max(smooth_s, (t[-1] - t[0]) / max_points * 2)
     smoothed = [smooth(t, np.asarray(s.values, dtype=float), window) for s in series]
     idx = select_indices(t, dirs, max_points, values=smoothed[0])
     pdir = piece_directions(t, dirs, idx)
     ts = t[idx]
-    t0, t1 = float(t[0]), float(t[-1])
-
-    def sx(v):
-        return left + (np.asarray(v, dtype=float) - t0) / (t1 - t0) * plot_w
-
-    X = sx(ts)
-    height = top + len(series) * (title_h + panel_h + gap) + strip_h + axis_h
+    X = frame.x(ts)
+    height = _CHART_TOP + len(series) * (_PANEL_TITLE_H + panel_h + _PANEL_GAP) + _STRIP_H + _AXIS_H
     pid = f"{chart_id}-hatch"
     out = [
         f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {num(width)} {num(height)}" role="img" aria-labelledby="{escape(chart_id)}-title">',
@@ -471,71 +481,91 @@ def time_chart(
         f"<defs>{hatch_pattern(pid)}</defs>",
     ]
     data: dict = {
-        "x0": left,
-        "x1": left + plot_w,
-        "t0": round(t0, 1),
-        "t1": round(t1, 1),
+        "x0": frame.left,
+        "x1": frame.left + frame.plot_w,
+        "t0": round(frame.t0, 1),
+        "t1": round(frame.t1, 1),
         "t": [round(v, 1) for v in ts.tolist()],
         "dir": [_LABELS[d] for d in np.concatenate((pdir, pdir[-1:])).tolist()],
         "series": [],
     }
-    ticks = _time_ticks(t0, t1)
-    y = top
+    ticks = _time_ticks(frame.t0, frame.t1)
+    y = _CHART_TOP
     for s, v in zip(series, smoothed):
-        lo, hi = _value_range(v, s.floor_zero)
-        py0, py1 = y + title_h, y + title_h + panel_h
-
-        def sy(val, lo=lo, hi=hi, py0=py0, py1=py1):
-            return py1 - (np.clip(val, lo, hi) - lo) / (hi - lo) * (py1 - py0)
-
-        out.append(f'<g class="panel"><text x="{num(left)}" y="{num(y + 13)}" class="svg-label">{escape(s.label)}</text>')
-        step = _nice_step(hi - lo, 3)
-        for tick in np.arange(lo, hi + step * 1e-6, step):
-            ty = float(sy(tick))
-            out.append(
-                f'<line x1="{num(left)}" y1="{num(ty)}" x2="{num(left + plot_w)}" y2="{num(ty)}" stroke="#e3e5ea" stroke-width="1"/>'
-                f'<text x="{num(left - 5)}" y="{num(ty + 4)}" text-anchor="end" class="svg-small">{tick:.{s.decimals}f}</text>'
-            )
-        for tick in ticks:
-            tx = float(sx(tick))
-            out.append(f'<line x1="{num(tx)}" y1="{num(py0)}" x2="{num(tx)}" y2="{num(py1)}" stroke="#eef0f3" stroke-width="1"/>')
-        Y = np.where(np.isfinite(v[idx]), sy(v[idx]), np.nan)
-        out += _direction_paths(polylines(X, Y, pdir), (Direction.UNKNOWN, Direction.STOPPED, Direction.FORWARD, Direction.BACKWARD), 2.0)
-        out.append("</g>")
+        out += _chart_panel(frame, s, v, idx, X, pdir, ticks, y, panel_h)
         data["series"].append({"label": s.label, "decimals": s.decimals, "v": [round(a, s.decimals + 1) if math.isfinite(a) else None for a in v[idx].tolist()]})
-        y = py1 + gap
-    # Direction strip: what the runner did when, including stops and unknown stretches.
-    sy0 = y
+        y = y + _PANEL_TITLE_H + panel_h + _PANEL_GAP
+    out += _direction_strip(X, ts, pdir, y, pid)
+    out += _time_axis(frame, ticks, y + _STRIP_H)
+    out.append("</svg>")
+    return Markup("".join(out)), data
+
+
+def _chart_panel(frame: _ChartFrame, s: Series, v: np.ndarray, idx: np.ndarray, X: np.ndarray, pdir: np.ndarray,
+                 ticks: list[float], y: float, panel_h: float) -> list[str]:
+    """One series' panel from height `y`: its label, grid lines for the range of its smoothed values `v`
+    and for time, and the drawn values `v[idx]` at `X` as lines coloured by direction."""
+    lo, hi = _value_range(v, s.floor_zero)
+    py0, py1 = y + _PANEL_TITLE_H, y + _PANEL_TITLE_H + panel_h
+    right = frame.left + frame.plot_w
+
+    def sy(val):
+        return py1 - (np.clip(val, lo, hi) - lo) / (hi - lo) * (py1 - py0)
+
+    out = [f'<g class="panel"><text x="{num(frame.left)}" y="{num(y + 13)}" class="svg-label">{escape(s.label)}</text>']
+    step = _nice_step(hi - lo, 3)
+    for tick in np.arange(lo, hi + step * 1e-6, step):
+        ty = float(sy(tick))
+        out.append(
+            f'<line x1="{num(frame.left)}" y1="{num(ty)}" x2="{num(right)}" y2="{num(ty)}" stroke="#e3e5ea" stroke-width="1"/>'
+            f'<text x="{num(frame.left - 5)}" y="{num(ty + 4)}" text-anchor="end" class="svg-small">{tick:.{s.decimals}f}</text>'
+        )
+    for tick in ticks:
+        tx = float(frame.x(tick))
+        out.append(f'<line x1="{num(tx)}" y1="{num(py0)}" x2="{num(tx)}" y2="{num(py1)}" stroke="#eef0f3" stroke-width="1"/>')
+    Y = np.where(np.isfinite(v[idx]), sy(v[idx]), np.nan)
+    out += _direction_paths(polylines(X, Y, pdir), (Direction.UNKNOWN, Direction.STOPPED, Direction.FORWARD, Direction.BACKWARD), 2.0)
+    out.append("</g>")
+    return out
+
+
+def _direction_strip(X: np.ndarray, ts: np.ndarray, pdir: np.ndarray, y: float, hatch_id: str) -> list[str]:
+    """The strip under the panels from height `y`: what the runner did when, stops and unknown stretches
+    included, one rectangle per run of one direction."""
     runs = []
     for k in range(pdir.size):
         if runs and runs[-1][0] == pdir[k]:
             runs[-1][2] = k + 1
         else:
             runs.append([int(pdir[k]), k, k + 1])
-    out.append('<g class="strip">')
+    out = ['<g class="strip">']
     for code, a, b in runs:
         d = Direction(code)
-        fill = f"url(#{pid})" if d == Direction.UNKNOWN else DIRECTION_COLOURS[d]
+        fill = f"url(#{hatch_id})" if d == Direction.UNKNOWN else DIRECTION_COLOURS[d]
         xa, xb = float(X[a]), float(X[b])
         out.append(
-            f'<rect class="dir-{d.label}" x="{num(xa)}" y="{num(sy0)}" width="{num(max(xb - xa, 0.3))}" height="{num(strip_h)}" fill="{fill}">'
+            f'<rect class="dir-{d.label}" x="{num(xa)}" y="{num(y)}" width="{num(max(xb - xa, 0.3))}" height="{num(_STRIP_H)}" fill="{fill}">'
             f"<title>{d.label} {format_clock(ts[a])}–{format_clock(ts[b])}</title></rect>"
         )
     out.append("</g>")
-    ay = sy0 + strip_h
-    out.append(f'<line x1="{num(left)}" y1="{num(ay)}" x2="{num(left + plot_w)}" y2="{num(ay)}" stroke="#888" stroke-width="1"/>')
+    return out
+
+
+def _time_axis(frame: _ChartFrame, ticks: list[float], ay: float) -> list[str]:
+    """The time axis at height `ay` with its clock labels, and the hover cursor over the whole chart."""
+    right = frame.left + frame.plot_w
+    out = [f'<line x1="{num(frame.left)}" y1="{num(ay)}" x2="{num(right)}" y2="{num(ay)}" stroke="#888" stroke-width="1"/>']
     for tick in ticks:
-        tx = float(sx(tick))
+        tx = float(frame.x(tick))
         out.append(
             f'<line x1="{num(tx)}" y1="{num(ay)}" x2="{num(tx)}" y2="{num(ay + 4)}" stroke="#888"/>'
             f'<text x="{num(tx)}" y="{num(ay + 17)}" text-anchor="middle" class="svg-small">{format_clock(tick)}</text>'
         )
     out.append(
-        f'<line class="cursor" x1="0" y1="{num(top)}" x2="0" y2="{num(ay)}" stroke="#222" stroke-width="1" visibility="hidden"/>'
-        f'<rect class="hover" x="{num(left)}" y="{num(top)}" width="{num(plot_w)}" height="{num(ay - top)}" fill="transparent"/>'
+        f'<line class="cursor" x1="0" y1="{num(_CHART_TOP)}" x2="0" y2="{num(ay)}" stroke="#222" stroke-width="1" visibility="hidden"/>'
+        f'<rect class="hover" x="{num(frame.left)}" y="{num(_CHART_TOP)}" width="{num(frame.plot_w)}" height="{num(ay - _CHART_TOP)}" fill="transparent"/>'
     )
-    out.append("</svg>")
-    return Markup("".join(out)), data
+    return out
 
 
 def share_bar(parts: list[tuple[Direction, float]], *, title: str = "Time by direction", bar_id: str = "share") -> Markup | None:
