@@ -30,7 +30,8 @@ from markupsafe import Markup
 
 from retrotrack import __version__, svg
 from retrotrack.atomic import write_atomic
-from retrotrack.model import Direction
+from retrotrack.analysis import Analysis, LapSummary, Segment, Split, Summary
+from retrotrack.model import Activity, Direction
 
 STATUS_ORDER = ("finished", "dq", "dnf", "dns", "error")
 STATUS_LABELS = {"finished": "Finished", "dq": "DQ", "dnf": "DNF", "dns": "DNS", "error": "Error"}
@@ -549,89 +550,24 @@ def _remove_stale_pages(folder: Path, keep: set[str]) -> None:
 # --------------------------------------------------------------------------- activity report
 
 
-def render_activity_report(analysis) -> str:
+def render_activity_report(analysis: Analysis) -> str:
     """The report of one activity: summary, map, charts, segments, splits and laps."""
     act = analysis.activity
     s = analysis.summary
     t = np.asarray(act.t_s, dtype=float) - (float(act.t_s[0]) if act.t_s.size else 0.0)
     dirs = np.asarray(analysis.directions.direction, dtype=np.uint8)
-    moving = s.moving_s
-    direction_rows = []
-    for name, total in (("backward", s.backward), ("forward", s.forward), ("unknown", s.unknown)):
-        direction_rows.append(
-            {
-                "direction": Direction[name.upper()],
-                "name": name,
-                "distance": fmt_distance(total.distance_m),
-                "time": fmt_clock(total.time_s),
-                "share": fmt_pct(total.time_s / moving) if moving > 0 else "–",
-                "pace": fmt_pace(total.pace_s_per_km),
-                "cadence": fmt_num(total.avg_cadence_spm, 0),
-                "step": fmt_num(total.step_length_m, 2, "m"),
-                "empty": total.time_s <= 0,
-            }
-        )
     map_svg = None
     if act.has_position:
         map_svg = svg.route_map(act.lat_deg, act.lon_deg, dirs, t_s=t, title=f"Route of {Path(act.file).name}")
     chart_svg = chart_data = None
-    series = [svg.Series("Speed (km/h)", _speed_kmh(t, act.speed_mps, dist=act.distance_m), 0, floor_zero=True)]
-    if act.has_cadence:
-        series.append(svg.Series("Cadence (steps/min)", _steps_only(act.cadence_spm), 0))
-    if np.isfinite(act.step_length_m).any():
-        series.append(svg.Series("Step length (m)", act.step_length_m, 2))
-    drawn = svg.time_chart(t, dirs, series, title="Speed, cadence and step length over time", chart_id="activity-chart")
+    drawn = _activity_chart(act, t, dirs)
     if drawn is not None:
         chart_svg, chart_data = drawn
     share = svg.share_bar(
         [(Direction.BACKWARD, s.backward.time_s), (Direction.FORWARD, s.forward.time_s), (Direction.UNKNOWN, s.unknown.time_s), (Direction.STOPPED, s.stopped_s)],
         title="Elapsed time by direction",
     )
-    segments = [
-        {
-            "n": i + 1,
-            "direction": g.direction,
-            "start": fmt_clock(g.start_s),
-            "start_sort": _sortnum(g.start_s),
-            "duration": fmt_clock(g.duration_s),
-            "duration_sort": _sortnum(g.duration_s),
-            "distance": fmt_distance(g.distance_m),
-            "distance_sort": _sortnum(g.distance_m),
-            "pace": fmt_pace(1000 / g.avg_speed_mps) if g.avg_speed_mps and g.direction != "stopped" else "–",
-            "pace_sort": _sortnum(1000 / g.avg_speed_mps) if g.avg_speed_mps and g.direction != "stopped" else "",
-            "cadence": fmt_num(g.avg_cadence_spm, 0),
-            "step": fmt_num(g.step_length_m, 2),
-            "confidence": fmt_pct(g.confidence),
-        }
-        for i, g in enumerate(analysis.segments)
-    ]
-    splits = []
-    prev_d = 0.0
-    for sp in analysis.splits:
-        d = sp.distance_m - prev_d
-        prev_d = sp.distance_m
-        splits.append(
-            {
-                "n": sp.n,
-                "distance": fmt_distance(sp.distance_m),
-                "split": fmt_time(sp.split_s),
-                "elapsed": fmt_time(sp.elapsed_s),
-                "pace": fmt_pace(sp.split_s / d * 1000) if d > 0 else "–",
-                "fraction": fmt_pct(sp.backward_fraction),
-            }
-        )
-    laps = [
-        {
-            "n": lp.n,
-            "start": fmt_clock(lp.start_s),
-            "duration": fmt_time(lp.end_s - lp.start_s),
-            "distance": fmt_distance(lp.distance_m),
-            "pace": fmt_pace((lp.end_s - lp.start_s) / lp.distance_m * 1000) if lp.distance_m else "–",
-            "fraction": fmt_pct(lp.backward_fraction),
-        }
-        for lp in analysis.laps
-    ]
-    overall_pace = moving / (s.distance_m / 1000) if s.distance_m > 1 else None
+    overall_pace = s.moving_s / (s.distance_m / 1000) if s.distance_m > 1 else None
     start = act.start_time
     if start is not None and start.tzinfo is not None:
         start = start.astimezone(timezone.utc)
@@ -652,16 +588,103 @@ def render_activity_report(analysis) -> str:
             "stopped": fmt_clock(s.stopped_s),
             "pace": fmt_pace(overall_pace),
         },
-        direction_rows=direction_rows,
+        direction_rows=_direction_rows(s),
         share_svg=share,
         map_svg=map_svg,
         has_position=act.has_position,
         has_cadence=act.has_cadence,
         chart_svg=chart_svg,
         chart_json=json_script(chart_data) if chart_data else None,
-        segments=segments,
-        splits=splits,
+        segments=_segment_rows(analysis.segments),
+        splits=_split_rows(analysis.splits),
         split_label=fmt_distance(analysis.split_m),
-        laps=laps,
+        laps=_lap_rows(analysis.laps),
         generated_at=None,
     )
+
+
+def _activity_chart(act: Activity, t: np.ndarray, dirs: np.ndarray) -> tuple[Markup, dict] | None:
+    """Speed, and cadence and step length where the file has them, over the activity's time `t`."""
+    series = [svg.Series("Speed (km/h)", _speed_kmh(t, act.speed_mps, dist=act.distance_m), 0, floor_zero=True)]
+    if act.has_cadence:
+        series.append(svg.Series("Cadence (steps/min)", _steps_only(act.cadence_spm), 0))
+    if np.isfinite(act.step_length_m).any():
+        series.append(svg.Series("Step length (m)", act.step_length_m, 2))
+    return svg.time_chart(t, dirs, series, title="Speed, cadence and step length over time", chart_id="activity-chart")
+
+
+def _direction_rows(s: Summary) -> list[dict]:
+    """The summary's table of time, distance, pace and gait per direction."""
+    rows = []
+    for name, total in (("backward", s.backward), ("forward", s.forward), ("unknown", s.unknown)):
+        rows.append(
+            {
+                "direction": Direction[name.upper()],
+                "name": name,
+                "distance": fmt_distance(total.distance_m),
+                "time": fmt_clock(total.time_s),
+                "share": fmt_pct(total.time_s / s.moving_s) if s.moving_s > 0 else "–",
+                "pace": fmt_pace(total.pace_s_per_km),
+                "cadence": fmt_num(total.avg_cadence_spm, 0),
+                "step": fmt_num(total.step_length_m, 2, "m"),
+                "empty": total.time_s <= 0,
+            }
+        )
+    return rows
+
+
+def _segment_rows(segments: list[Segment]) -> list[dict]:
+    """One row per segment of one direction, with sort keys for the sortable table."""
+    return [
+        {
+            "n": i + 1,
+            "direction": g.direction,
+            "start": fmt_clock(g.start_s),
+            "start_sort": _sortnum(g.start_s),
+            "duration": fmt_clock(g.duration_s),
+            "duration_sort": _sortnum(g.duration_s),
+            "distance": fmt_distance(g.distance_m),
+            "distance_sort": _sortnum(g.distance_m),
+            "pace": fmt_pace(1000 / g.avg_speed_mps) if g.avg_speed_mps and g.direction != "stopped" else "–",
+            "pace_sort": _sortnum(1000 / g.avg_speed_mps) if g.avg_speed_mps and g.direction != "stopped" else "",
+            "cadence": fmt_num(g.avg_cadence_spm, 0),
+            "step": fmt_num(g.step_length_m, 2),
+            "confidence": fmt_pct(g.confidence),
+        }
+        for i, g in enumerate(segments)
+    ]
+
+
+def _split_rows(splits: list[Split]) -> list[dict]:
+    """One row per distance split: its own time and pace, the elapsed time, and its backward share."""
+    rows = []
+    prev_d = 0.0
+    for sp in splits:
+        d = sp.distance_m - prev_d
+        prev_d = sp.distance_m
+        rows.append(
+            {
+                "n": sp.n,
+                "distance": fmt_distance(sp.distance_m),
+                "split": fmt_time(sp.split_s),
+                "elapsed": fmt_time(sp.elapsed_s),
+                "pace": fmt_pace(sp.split_s / d * 1000) if d > 0 else "–",
+                "fraction": fmt_pct(sp.backward_fraction),
+            }
+        )
+    return rows
+
+
+def _lap_rows(laps: list[LapSummary]) -> list[dict]:
+    """One row per device lap."""
+    return [
+        {
+            "n": lp.n,
+            "start": fmt_clock(lp.start_s),
+            "duration": fmt_time(lp.end_s - lp.start_s),
+            "distance": fmt_distance(lp.distance_m),
+            "pace": fmt_pace((lp.end_s - lp.start_s) / lp.distance_m * 1000) if lp.distance_m else "–",
+            "fraction": fmt_pct(lp.backward_fraction),
+        }
+        for lp in laps
+    ]
