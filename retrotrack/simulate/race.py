@@ -378,6 +378,86 @@ def _race_profile(q_from: float, q_to: float, v_base: float, accel: float, forwa
     return tt, qq, gg
 
 
+@dataclass(frozen=True)
+class _LineUp:
+    """Where and how a runner starts: their path (lane), how far behind the start line they stand, when
+    they react to the gun, their offset across the path, and their acceleration off the line."""
+
+    path: CoursePath
+    lane: int
+    depth_m: float
+    react_s: float
+    lateral_m: float
+    accel_mps2: float
+
+
+def _entrant(race, index: int, kind: str, rng: np.random.Generator) -> SimRunner:
+    """An entrant's bib, name, sex, birth year and club; finished until the race says otherwise."""
+    sex = str(rng.choice(["F", "M", "M", "F", "X"] if index % 17 else ["X"]))
+    birth_year = int(race.gun_time.year - rng.integers(14, 72))
+    name = f"{FIRST[rng.integers(len(FIRST))]} {LAST[rng.integers(len(LAST))]}"
+    club = CLUBS[rng.integers(len(CLUBS))]
+    return SimRunner(str(101 + index), name, sex, birth_year, club, kind, RunnerTruth(status="finished"))
+
+
+def _line_up(course: SimCourse, index: int, rng: np.random.Generator) -> _LineUp:
+    """In lanes: each in their own, toeing the line. Otherwise rows of six behind a common line, the front
+    row sometimes a little over it, the rows behind slower to get going."""
+    if course.in_lanes:
+        lane = index % len(course.paths)
+        return _LineUp(course.paths[lane], lane, rng.uniform(0.2, 0.5), rng.uniform(0.15, 0.45), rng.uniform(-0.1, 0.1),
+                       rng.uniform(2.5, 3.5))
+    row = index // 6
+    depth = 0.4 + 0.9 * row + rng.uniform(0.0, 0.4)
+    if row == 0 and rng.random() < OVER_THE_LINE_SHARE:
+        depth = -rng.uniform(0.1, 1.0)  # the outer end of a curved waterfall line, or a toe over it
+    react = rng.uniform(0.2, 0.6) + 0.25 * row
+    lateral = rng.uniform(-3.0, 3.0) if course.lateral_sd_m > 1 else rng.uniform(-0.2, 1.6)
+    return _LineUp(course.paths[0], 0, depth, react, lateral, rng.uniform(1.5, 2.8))
+
+
+def _warm_up(path: CoursePath, q_stand: float, t_watch0: float, warm_s: float, stand_s: float, react_s: float,
+             rng: np.random.Generator) -> _Pieces:
+    """From starting the watch: a jog that ends at a walk to the line, then standing there until the runner
+    reacts to the gun (at 0)."""
+    pieces = _Pieces(t_watch0, 0.0)
+    jog_v = float(rng.uniform(2.2, 3.0))
+    jog_s = warm_s - stand_s - 10.0
+    q_w0 = q_stand - jog_v * jog_s - 1.3 * 8.0
+    if not path.closed:
+        q_w0 = max(q_w0, path.s_m[0] + 1.0)
+        jog_v = (q_stand - 1.3 * 8.0 - q_w0) / jog_s
+    pieces.q[0][0] = q_w0
+    pieces.move(jog_s, jog_v, JOG)
+    pieces.ramp(jog_v, 1.3, 2.0, WALK)
+    t_now, q_now = pieces.now
+    walk_s = max((q_stand - q_now) / 1.3, 0.5)
+    pieces.move(walk_s, (q_stand - q_now) / walk_s, WALK)
+    t_now, _ = pieces.now
+    pieces.move(react_s - t_now, 0.0, STAND)
+    return pieces
+
+
+def _after_the_race(pieces: _Pieces, kind: str, v_base: float, rng: np.random.Generator) -> None:
+    """What follows the race: a DNF stops, stands and walks back off the course; a finisher stops dead past
+    the line, or eases to a walk, stands, and sometimes jogs a cool-down."""
+    if kind == "dnf":
+        pieces.ramp(v_base, 0.0, 3.0, WALK)
+        pieces.move(float(rng.uniform(60.0, 150.0)), 0.0, STAND)
+        pieces.move(40.0, -1.2, WALK)
+    elif rng.random() < STOP_DEAD_SHARE:
+        pieces.ramp(v_base, 0.0, float(rng.uniform(1.0, 2.0)), BACK)
+        pieces.move(float(rng.uniform(10.0, 30.0)), 0.0, STAND)
+        pieces.move(float(rng.uniform(15.0, 40.0)), 1.2, WALK)
+    else:
+        pieces.ramp(v_base, 1.2, 4.0, BACK)
+        pieces.move(float(rng.uniform(15.0, 40.0)), 1.2, WALK)
+        pieces.move(float(rng.uniform(10.0, 30.0)), 0.0, STAND)
+        if rng.random() < 0.3:
+            pieces.move(float(rng.uniform(100.0, 200.0)), float(rng.uniform(2.0, 2.8)), JOG)
+            pieces.move(10.0, 0.0, STAND)
+
+
 def simulate_runner(
     course: SimCourse,
     kind: str,
@@ -390,69 +470,32 @@ def simulate_runner(
     heading_share: float = 0.5,
     warmup_s: tuple[float, float] = (150.0, 400.0),
 ) -> SimRunner:
-    """One runner of `course`: records at 1 Hz and the truth."""
+    """One runner of `course`: records at 1 Hz and the truth. The gun is at 0."""
     race = course.race
-    sex = str(rng.choice(["F", "M", "M", "F", "X"] if index % 17 else ["X"]))
-    birth_year = int(race.gun_time.year - rng.integers(14, 72))
-    name = f"{FIRST[rng.integers(len(FIRST))]} {LAST[rng.integers(len(LAST))]}"
-    club = CLUBS[rng.integers(len(CLUBS))]
-    bib = str(101 + index)
     D = race.distance_m
-    truth = RunnerTruth(status="finished")
-    runner = SimRunner(bib, name, sex, birth_year, club, kind, truth)
+    runner = _entrant(race, index, kind, rng)
     if kind == "dns":
         runner.truth = RunnerTruth(status="dns")
         return runner
     v_base = _race_speed_mps(D, rng)
-
-    # Which line, where on it.
-    if course.in_lanes:
-        lane = index % len(course.paths)
-        path = course.paths[lane]
-        depth = rng.uniform(0.2, 0.5)
-        react = rng.uniform(0.15, 0.45)
-        lateral = rng.uniform(-0.1, 0.1)
-        accel = rng.uniform(2.5, 3.5)
-    else:
-        path = course.paths[0]
-        row = index // 6
-        depth = 0.4 + 0.9 * row + rng.uniform(0.0, 0.4)
-        if row == 0 and rng.random() < OVER_THE_LINE_SHARE:
-            depth = -rng.uniform(0.1, 1.0)  # the outer end of a curved waterfall line, or a toe over it
-        react = rng.uniform(0.2, 0.6) + 0.25 * row
-        lateral = rng.uniform(-3.0, 3.0) if course.lateral_sd_m > 1 else rng.uniform(-0.2, 1.6)
-        accel = rng.uniform(1.5, 2.8)
-    q_start = course.start_q_m[lane if course.in_lanes else 0]
+    up = _line_up(course, index, rng)
+    q_start = course.start_q_m[up.lane]
     q_finish = q_start + D
-    q_stand = q_start - depth
-
-    gun = 0.0
+    q_stand = q_start - up.depth_m
     warm = float(rng.uniform(*warmup_s))
-    stand = float(rng.uniform(25.0, 70.0))
-    t_watch0 = gun - math.floor(warm)
-    pieces = _Pieces(t_watch0, 0.0)
-    jog_v = float(rng.uniform(2.2, 3.0))
-    jog_s = warm - stand - 10.0
-    q_w0 = q_stand - jog_v * jog_s - 1.3 * 8.0
-    if not path.closed:
-        q_w0 = max(q_w0, path.s_m[0] + 1.0)
-        jog_v = (q_stand - 1.3 * 8.0 - q_w0) / jog_s
-    pieces.q[0][0] = q_w0
-    pieces.move(jog_s, jog_v, JOG)
-    pieces.ramp(jog_v, 1.3, 2.0, WALK)
-    t_now, q_now = pieces.now
-    walk_s = max((q_stand - q_now) / 1.3, 0.5)
-    pieces.move(walk_s, (q_stand - q_now) / walk_s, WALK)
-    t_now, _ = pieces.now
-    pieces.move(gun + react - t_now, 0.0, STAND)
+    t_watch0 = -math.floor(warm)
+    pieces = _warm_up(up.path, q_stand, t_watch0, warm, float(rng.uniform(25.0, 70.0)), up.react_s, rng)
+
+    def sample(runner: SimRunner, t, q, g) -> SimRunner:
+        return _sample(runner, course, up.path, t, q, g, up.lateral_m, q_start, q_finish, rng, gps_sigma_m, gps_tau_s,
+                       heading_share)
 
     if kind == "dns_track":
         # Warmed up, then stopped the watch before the gun.
         t, q, g = pieces.arrays()
-        keep = t < gun - 5.0
-        t, q, g = t[keep], q[keep], g[keep]
+        keep = t < -5.0
         runner.truth = RunnerTruth(status="dns")
-        return _sample(runner, course, path, t, q, g, lateral, q_start, q_finish, rng, gps_sigma_m, gps_tau_s, heading_share)
+        return sample(runner, t[keep], q[keep], g[keep])
 
     forward: list[tuple[float, float]] = []
     if kind == "cheat":
@@ -462,33 +505,17 @@ def simulate_runner(
     if kind == "dnf":
         q_end = q_start + D * rng.uniform(0.25, 0.85)
     t0, _ = pieces.now
-    tt, qq, gg = _race_profile(q_stand, q_end, v_base, accel, forward, rng, t0,
+    tt, qq, gg = _race_profile(q_stand, q_end, v_base, up.accel_mps2, forward, rng, t0,
                                kick_from=q_finish - min(200.0, 0.15 * D) if kind != "dnf" else None)
     pieces.along(tt, qq, gg)
-    _, q_now = pieces.now
-    if kind == "dnf":
-        pieces.ramp(float(v_base), 0.0, 3.0, WALK)
-        pieces.move(float(rng.uniform(60.0, 150.0)), 0.0, STAND)
-        pieces.move(40.0, -1.2, WALK)  # walks back off the course
-    elif rng.random() < STOP_DEAD_SHARE:
-        # Stops dead a few metres past the line, stands, then walks off.
-        pieces.ramp(float(v_base), 0.0, float(rng.uniform(1.0, 2.0)), BACK)
-        pieces.move(float(rng.uniform(10.0, 30.0)), 0.0, STAND)
-        pieces.move(float(rng.uniform(15.0, 40.0)), 1.2, WALK)
-    else:
-        pieces.ramp(float(v_base), 1.2, 4.0, BACK)
-        pieces.move(float(rng.uniform(15.0, 40.0)), 1.2, WALK)
-        pieces.move(float(rng.uniform(10.0, 30.0)), 0.0, STAND)
-        if rng.random() < 0.3:
-            pieces.move(float(rng.uniform(100.0, 200.0)), float(rng.uniform(2.0, 2.8)), JOG)
-            pieces.move(10.0, 0.0, STAND)
+    _after_the_race(pieces, kind, float(v_base), rng)
     t, q, g = pieces.arrays()
-    runner.truth.set_off_s = float(gun + react)
+    runner.truth.set_off_s = float(up.react_s)
     _truth_times(runner, course, t, q, g, q_start, q_finish, kind)
-    runner.truth.depth_m, runner.truth.set_off_s = float(depth), float(gun + react)
+    runner.truth.depth_m, runner.truth.set_off_s = float(up.depth_m), float(up.react_s)
     if kind == "hand" and runner.truth.time_s is not None:
         runner.hand_time_s = round(runner.truth.time_s + rng.normal(0.0, 0.15), 2)
-    sim = _sample(runner, course, path, t, q, g, lateral, q_start, q_finish, rng, gps_sigma_m, gps_tau_s, heading_share)
+    sim = sample(runner, t, q, g)
     if kind == "error":
         # The file is cut off part-way through the race.
         cut = float(rng.uniform(0.3, 0.8)) * (runner.truth.finish_s or 600.0)
