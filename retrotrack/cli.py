@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -25,6 +27,25 @@ def _fail_cleanly(func):
             sys.exit(1)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """The library's progress callback (done, total), drawn as a bar when stderr is a terminal; None
+    otherwise, so that logs and pipes get no control characters."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar = click.progressbar(length=1, label=label, file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        bar.length = total
+        bar.update(done - bar.pos)
+
+    try:
+        yield progress
+    finally:
+        bar.render_finish()
 
 
 def _warn(file: str, warnings: list[str]) -> None:
@@ -98,20 +119,8 @@ def race(config: Path, out_dir: Path, times_file: Path | None, jobs: int | None,
     """Time a race from a CONFIG.toml and its entries; write results pages, JSON and CSV."""
     from retrotrack.race import run_race, write_race_outputs
 
-    progress = None
-    bar = None
-    if sys.stderr.isatty():
-        bar = click.progressbar(length=1, label="Reading tracks", file=sys.stderr)
-
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-
-    try:
+    with _progress_bar("Reading tracks") as progress:
         result = run_race(config, times_path=times_file, jobs=jobs, progress=progress)
-    finally:
-        if bar is not None:
-            bar.render_finish()
     for runner in result.results:
         if runner.warnings and runner.track:
             _warn(runner.track, runner.warnings)

@@ -1,12 +1,13 @@
 """`retrotrack race` and `retrotrack track-config` end to end, with click's CliRunner."""
 
+import io
 import json
 import shutil
 
 import pytest
 from click.testing import CliRunner
 
-from retrotrack.cli import cli
+from retrotrack.cli import _progress_bar, cli
 from retrotrack.race.trackconfig import StandardTrack
 from retrotrack.simulate.race import simulate_race, track_course, utc, write_race_folder
 
@@ -123,3 +124,22 @@ def test_a_runner_taken_out_of_the_entries_loses_their_page_on_the_next_run(race
     assert not any(name.startswith(gone) for name in left), (gone, left)
     assert (out / "runners" / "notes.txt").exists()
     assert gone not in (out / "index.html").read_text()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_progress_bar_only_on_a_terminal(monkeypatch, terminal):
+    stderr = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr("sys.stderr", stderr)
+    with _progress_bar("Reading tracks") as progress:
+        if terminal:
+            for done in range(1, 5):
+                progress(done, 4)
+        else:
+            assert progress is None
+    shown = stderr.getvalue()
+    assert ("Reading tracks" in shown and "100%" in shown) if terminal else shown == ""
