@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_readers.py", "bench_direction.py", "bench_race.py")
+BENCHMARKS = ("bench_readers.py", "bench_direction.py", "bench_race.py", "bench_memory.py")
 
 
 def main() -> int:
