@@ -242,7 +242,12 @@ def device_laps(activity: Activity, track: DirectionTrack) -> list[LapSummary]:
 
 def analyze_activity(activity: Activity, split_m: float = DEFAULT_SPLIT_M) -> Analysis:
     """Everything `retrotrack analyze` reports about one activity."""
-    track = detect_direction(activity)
+    return analysis_with(activity, detect_direction(activity), split_m)
+
+
+def analysis_with(activity: Activity, track: DirectionTrack, split_m: float = DEFAULT_SPLIT_M) -> Analysis:
+    """The analysis of `activity` with its directions given as `track`: segments, totals, splits and laps
+    follow from the labels alone."""
     return Analysis(
         activity=activity,
         directions=track,

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from retrotrack.analysis import Analysis, build_segments, compute_splits, device_laps, summarize
+from retrotrack.analysis import Analysis, analysis_with
 from retrotrack.direction import DirectionTrack
 from retrotrack.geo import LocalProjection, cumulative_distance_m
 from retrotrack.model import Activity, Direction, Lap, empty_channels
@@ -308,16 +308,7 @@ def analysis_of(act: Activity, dirs: np.ndarray, split_m: float = 1000.0, method
     """An Analysis from an activity and known labels (the detector is not needed to draw pages)."""
     conf = np.where(dirs == Direction.STOPPED, 1.0, 0.9)
     track = DirectionTrack(direction=dirs.astype(np.uint8), confidence=conf, method=method)
-    return Analysis(
-        activity=act,
-        directions=track,
-        summary=summarize(act, track),
-        segments=build_segments(act, track),
-        splits=compute_splits(act, track, split_m),
-        laps=device_laps(act, track),
-        split_m=split_m,
-        warnings=list(act.warnings),
-    )
+    return analysis_with(act, track, split_m)
 
 
 def interval_analysis(**kw) -> Analysis:
