@@ -62,6 +62,14 @@ def _pages(folder: Path) -> list[Path]:
     return pages
 
 
+def _two_finish_and_the_rest_are_errors(res: dict[str, dict]) -> None:
+    """Bibs 101 and 102 (good tracks) finished; 103-105 (bad tracks) are errors, each with its reason."""
+    assert res["101"]["status"] == "finished" and res["102"]["status"] == "finished"
+    for bib in ("103", "104", "105"):
+        assert res[bib]["status"] == "error", res[bib]
+        assert res[bib]["reason"], res[bib]
+
+
 def _rows(entries) -> list[list[str]]:
     tracks = {"101": "tracks/101.gpx", "102": "tracks/102.fit"}
     return [[bib, name, sex, year, club, tracks.get(bib, ""), "" if bib in tracks else "185.2"] for bib, name, sex, year, club in entries]
@@ -155,11 +163,7 @@ def test_a_track_outside_the_race_folder_is_never_read(tmp_path):
         assert "entries.csv" in o.detail, o.detail
         return
     assert o.category in ("ok", "warn"), describe(o)
-    res = _results(folder)
-    assert res["101"]["status"] == "finished" and res["102"]["status"] == "finished"
-    for bib in ("103", "104", "105"):
-        assert res[bib]["status"] == "error", res[bib]
-        assert res[bib]["reason"], res[bib]
+    _two_finish_and_the_rest_are_errors(_results(folder))
 
 
 def test_a_track_that_is_a_directory_or_missing_is_that_runners_error(tmp_path):
@@ -172,11 +176,7 @@ def test_a_track_that_is_a_directory_or_missing_is_that_runners_error(tmp_path):
     (folder / "tracks" / "empty.gpx").write_bytes(b"")
     o = _run(folder)
     assert o.category in ("ok", "warn"), describe(o)
-    res = _results(folder)
-    assert res["101"]["status"] == "finished" and res["102"]["status"] == "finished"
-    for bib in ("103", "104", "105"):
-        assert res[bib]["status"] == "error", res[bib]
-        assert res[bib]["reason"], res[bib]
+    _two_finish_and_the_rest_are_errors(_results(folder))
     assert (folder / "site" / "results.csv").is_file() and (folder / "site" / "index.html").is_file()
 
 
