@@ -699,11 +699,13 @@ def _same_line(a: GateGeometry, b: GateGeometry) -> bool:
     return bool(close and a.ux * b.ux + a.uy * b.uy >= np.cos(np.radians(30.0)))
 
 
-def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, anchor_kind, z_stand, stand,
-                start_pass, fg, counted, cp_passes, finished):
-    """Marks of every pass of every line between start and end, fitted together (see progress.py).
+def _passes_by_line(race, proj, t, x, y, clock: ProgressClock, start, end, start_pass, fg, counted, cp_passes):
+    """Every pass to fit, as (key, line, gate, crossing), and the distinct lines they are passes of.
 
-    Returns (fit, anchor mark, the fit key of each split event in event order).
+    Gates that share a line (a start on the finish line) are one line. The start
+    line's own later passes count as laps, except within START_EXCLUSION_M of the
+    race's start or of a finish pass on the same line. Returns (lines, passes,
+    finish line, start line or None).
     """
     geoms: list[GateGeometry] = []
 
@@ -715,7 +717,7 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
         return len(geoms) - 1
 
     fl = line_of(fg)
-    passes = []  # (key, line, crossing)
+    passes = []
     for k, c in enumerate(counted, start=1):
         passes.append((("finish", k), fl, fg, c))
     for g, cps in cp_passes:
@@ -738,33 +740,26 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
             passes.append((("start", k), sl, sg, c))
         if start_pass is not None:
             passes.append((("start", 0), sl, sg, start_pass))
-    anchor_mark = float(clock.mark_at(onset)) if anchor_kind is not None else None
-    obs_raw = []
-    aligned = [aligned_with(g, x, y) for g in geoms]
-    across = [smoothed_across(g, x, y) for g in geoms]
-    for key, li, g, c in passes:
-        pm = pass_mark(geoms[li], t, x, y, clock, c.index, c.t_s, aligned[li], across[li])
-        if pm is not None:
-            obs_raw.append((key, li, *pm))
-    # The GPS position while standing at the start line is a mark of that line at lap 0.
-    if anchor_kind == "line" and z_stand is not None and sl is not None:
-        obs_raw.append((("stand", 0), sl, anchor_mark - z_stand, float(np.mean(t[stand])), t[stand], None))
-    base_mark = anchor_mark if anchor_mark is not None else float(clock.mark_at(start))
-    lap = race.lap_m
-    if lap is None:
-        by_line: dict[int, list[float]] = {}
-        for key, li, m, *_ in obs_raw:
-            by_line.setdefault(li, []).append(m)
-        diffs = [np.diff(sorted(v)) for v in by_line.values() if len(v) >= 2]
-        if diffs:
-            lap = float(np.median(np.concatenate(diffs)))
-    # Number each line's passes in order; a gap of about n laps between two passes (a pass the GPS
-    # missed) skips n - 1. Numbering by distance alone would drift: a runner's lap on their watch is
-    # a few metres longer than the course's.
+    return geoms, passes, fl, sl
+
+
+def _median_lap_m(obs_raw) -> float | None:
+    """The lap length the marks show: the median gap between successive passes of one line."""
+    by_line: dict[int, list[float]] = {}
+    for key, li, m, *_ in obs_raw:
+        by_line.setdefault(li, []).append(m)
+    diffs = [np.diff(sorted(v)) for v in by_line.values() if len(v) >= 2]
+    return float(np.median(np.concatenate(diffs))) if diffs else None
+
+
+def _lap_numbers(obs_raw, lap: float | None, anchored_line: int | None, anchor_mark: float | None) -> dict:
+    """Each line's passes numbered in order of mark (the line the runner stood on at the start counts from
+    lap 0 there). A gap of about n laps between two passes (a pass the GPS missed) skips n - 1. Numbering
+    by distance alone would drift: a runner's lap on their watch is a few metres longer than the course's."""
     lap_no: dict = {}
     for li in {r[1] for r in obs_raw}:
         mine = sorted((r for r in obs_raw if r[1] == li), key=lambda r: r[2])
-        if anchor_kind == "line" and li == sl:
+        if li == anchored_line:
             prev_m, j = anchor_mark, 0
         else:
             prev_m, j = None, None
@@ -778,6 +773,30 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
                 j += max(1, int(round((m - prev_m) / lap))) if lap else 1
             lap_no[key] = j
             prev_m = m
+    return lap_no
+
+
+def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, anchor_kind, z_stand, stand,
+                start_pass, fg, counted, cp_passes, finished):
+    """Marks of every pass of every line between start and end, fitted together (see progress.py).
+
+    Returns (fit, anchor mark, the fit key of each split event in event order, each pass's own mark).
+    """
+    geoms, passes, fl, sl = _passes_by_line(race, proj, t, x, y, clock, start, end, start_pass, fg, counted, cp_passes)
+    anchor_mark = float(clock.mark_at(onset)) if anchor_kind is not None else None
+    obs_raw = []
+    aligned = [aligned_with(g, x, y) for g in geoms]
+    across = [smoothed_across(g, x, y) for g in geoms]
+    for key, li, g, c in passes:
+        pm = pass_mark(geoms[li], t, x, y, clock, c.index, c.t_s, aligned[li], across[li])
+        if pm is not None:
+            obs_raw.append((key, li, *pm))
+    # The GPS position while standing at the start line is a mark of that line at lap 0.
+    if anchor_kind == "line" and z_stand is not None and sl is not None:
+        obs_raw.append((("stand", 0), sl, anchor_mark - z_stand, float(np.mean(t[stand])), t[stand], None))
+    base_mark = anchor_mark if anchor_mark is not None else float(clock.mark_at(start))
+    lap = race.lap_m if race.lap_m is not None else _median_lap_m(obs_raw)
+    lap_no = _lap_numbers(obs_raw, lap, sl if anchor_kind == "line" else None, anchor_mark)
     obs = []
     for key, li, m, when, fix_t, fix_marks in obs_raw:
         g = geoms[li]
