@@ -437,6 +437,10 @@ class _ChartFrame:
     t0: float
     t1: float
 
+    @property
+    def right(self) -> float:
+        return self.left + self.plot_w
+
     def x(self, t_s) -> np.ndarray:
         return self.left + (np.asarray(t_s, dtype=float) - self.t0) / (self.t1 - self.t0) * self.plot_w
 
@@ -482,7 +486,7 @@ def time_chart(
     ]
     data: dict = {
         "x0": frame.left,
-        "x1": frame.left + frame.plot_w,
+        "x1": frame.right,
         "t0": round(frame.t0, 1),
         "t1": round(frame.t1, 1),
         "t": [round(v, 1) for v in ts.tolist()],
@@ -507,7 +511,6 @@ def _chart_panel(frame: _ChartFrame, s: Series, v: np.ndarray, idx: np.ndarray, 
     and for time, and the drawn values `v[idx]` at `X` as lines coloured by direction."""
     lo, hi = _value_range(v, s.floor_zero)
     py0, py1 = y + _PANEL_TITLE_H, y + _PANEL_TITLE_H + panel_h
-    right = frame.left + frame.plot_w
 
     def sy(val):
         return py1 - (np.clip(val, lo, hi) - lo) / (hi - lo) * (py1 - py0)
@@ -517,7 +520,7 @@ def _chart_panel(frame: _ChartFrame, s: Series, v: np.ndarray, idx: np.ndarray, 
     for tick in np.arange(lo, hi + step * 1e-6, step):
         ty = float(sy(tick))
         out.append(
-            f'<line x1="{num(frame.left)}" y1="{num(ty)}" x2="{num(right)}" y2="{num(ty)}" stroke="#e3e5ea" stroke-width="1"/>'
+            f'<line x1="{num(frame.left)}" y1="{num(ty)}" x2="{num(frame.right)}" y2="{num(ty)}" stroke="#e3e5ea" stroke-width="1"/>'
             f'<text x="{num(frame.left - 5)}" y="{num(ty + 4)}" text-anchor="end" class="svg-small">{tick:.{s.decimals}f}</text>'
         )
     for tick in ticks:
@@ -553,8 +556,7 @@ def _direction_strip(X: np.ndarray, ts: np.ndarray, pdir: np.ndarray, y: float, 
 
 def _time_axis(frame: _ChartFrame, ticks: list[float], ay: float) -> list[str]:
     """The time axis at height `ay` with its clock labels, and the hover cursor over the whole chart."""
-    right = frame.left + frame.plot_w
-    out = [f'<line x1="{num(frame.left)}" y1="{num(ay)}" x2="{num(right)}" y2="{num(ay)}" stroke="#888" stroke-width="1"/>']
+    out = [f'<line x1="{num(frame.left)}" y1="{num(ay)}" x2="{num(frame.right)}" y2="{num(ay)}" stroke="#888" stroke-width="1"/>']
     for tick in ticks:
         tx = float(frame.x(tick))
         out.append(
