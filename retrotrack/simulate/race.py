@@ -405,15 +405,17 @@ def _line_up(course: SimCourse, index: int, rng: np.random.Generator) -> _LineUp
     row sometimes a little over it, the rows behind slower to get going."""
     if course.in_lanes:
         lane = index % len(course.paths)
-        return _LineUp(course.paths[lane], lane, rng.uniform(0.2, 0.5), rng.uniform(0.15, 0.45), rng.uniform(-0.1, 0.1),
-                       rng.uniform(2.5, 3.5))
+        depth, react = rng.uniform(0.2, 0.5), rng.uniform(0.15, 0.45)
+        lateral, accel = rng.uniform(-0.1, 0.1), rng.uniform(2.5, 3.5)
+        return _LineUp(course.paths[lane], lane, depth, react, lateral, accel)
     row = index // 6
     depth = 0.4 + 0.9 * row + rng.uniform(0.0, 0.4)
     if row == 0 and rng.random() < OVER_THE_LINE_SHARE:
         depth = -rng.uniform(0.1, 1.0)  # the outer end of a curved waterfall line, or a toe over it
     react = rng.uniform(0.2, 0.6) + 0.25 * row
     lateral = rng.uniform(-3.0, 3.0) if course.lateral_sd_m > 1 else rng.uniform(-0.2, 1.6)
-    return _LineUp(course.paths[0], 0, depth, react, lateral, rng.uniform(1.5, 2.8))
+    accel = rng.uniform(1.5, 2.8)
+    return _LineUp(course.paths[0], 0, depth, react, lateral, accel)
 
 
 def _warm_up(path: CoursePath, q_stand: float, t_watch0: float, warm_s: float, stand_s: float, react_s: float,
@@ -510,9 +512,8 @@ def simulate_runner(
     pieces.along(tt, qq, gg)
     _after_the_race(pieces, kind, float(v_base), rng)
     t, q, g = pieces.arrays()
-    runner.truth.set_off_s = float(up.react_s)
-    _truth_times(runner, course, t, q, g, q_start, q_finish, kind)
-    runner.truth.depth_m, runner.truth.set_off_s = float(up.depth_m), float(up.react_s)
+    _truth_times(runner, course, t, q, g, q_start, q_finish, kind, float(up.react_s))
+    runner.truth.depth_m = float(up.depth_m)
     if kind == "hand" and runner.truth.time_s is not None:
         runner.hand_time_s = round(runner.truth.time_s + rng.normal(0.0, 0.15), 2)
     sim = sample(runner, t, q, g)
@@ -527,17 +528,19 @@ def simulate_runner(
     return sim
 
 
-def _truth_times(runner: SimRunner, course: SimCourse, t, q, g, q_start, q_finish, kind) -> None:
+def _truth_times(runner: SimRunner, course: SimCourse, t, q, g, q_start, q_finish, kind, set_off_s: float) -> None:
+    """The runner's truth from their path q(t): start, lap times, finish, backward fraction and status.
+    `set_off_s` is when they moved off after the gun."""
     race = course.race
     if race.timing == "gun":
         start = 0.0
     elif float(np.interp(0.0, t, q)) >= q_start:
         # Over the line at the gun: they start when they move (INTERFACE.md's chip timing).
-        start = runner.truth.set_off_s
+        start = set_off_s
     else:
         i = int(np.flatnonzero((q >= q_start) & (t >= 0.0))[0])
         start = float(np.interp(q_start, q[i - 1:i + 1], t[i - 1:i + 1]))
-    truth = RunnerTruth(status="finished", start_s=start)
+    truth = RunnerTruth(status="finished", start_s=start, set_off_s=set_off_s)
     after = t >= 0.0
     lap = course.lap_m
     marks = []
