@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
@@ -30,8 +30,10 @@ from markupsafe import Markup
 
 from retrotrack import __version__, svg
 from retrotrack.atomic import write_atomic
-from retrotrack.analysis import Analysis, LapSummary, Segment, Split, Summary
 from retrotrack.model import Activity, Direction
+
+if TYPE_CHECKING:
+    from retrotrack.analysis import Analysis, LapSummary, Segment, Split, Summary
 
 STATUS_ORDER = ("finished", "dq", "dnf", "dns", "error")
 STATUS_LABELS = {"finished": "Finished", "dq": "DQ", "dnf": "DNF", "dns": "DNS", "error": "Error"}
