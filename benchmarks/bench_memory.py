@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from retrotrack.race.trackconfig import StandardTrack  # noqa: E402
+from retrotrack.readers import read_activity  # noqa: E402
 from retrotrack.simulate.gait import Gait, make_runner  # noqa: E402
 from retrotrack.simulate.race import simulate_race, track_course, utc, write_race_folder  # noqa: E402
 from retrotrack.simulate.session import Phase, simulate_activity  # noqa: E402
@@ -58,10 +59,10 @@ command, so cases are started from this small process, not from the benchmark's 
 def peak_mb(args: list[str]) -> float:
     """Run `args` to the end; the peak resident set size (MB) of it and the workers it started."""
     done = subprocess.run([sys.executable, "-c", LAUNCHER, *args], capture_output=True, text=True, cwd=REPO)
-    code, kib = (int(v) for v in done.stdout.split())
+    code, peak = (int(v) for v in done.stdout.split())
     if code != 0:
         raise SystemExit(f"{' '.join(args)} failed ({code}): {done.stderr.strip()}")
-    return kib / 1024.0  # Linux reports KiB
+    return peak / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)  # macOS counts bytes, Linux KiB
 
 
 def long_session(hours: float, seed: int):
@@ -104,8 +105,6 @@ def main() -> int:
                 files.append((REAL / name, name))
         print("\nretrotrack analyze FILE --json --html")
         for path, label in files:
-            from retrotrack.readers import read_activity
-
             records = len(read_activity(path))
             mb = peak_mb([*COMMAND, "analyze", str(path), "--json", str(tmp / "a.json"), "--html", str(tmp / "a.html")])
             show(f"{label} ({records:,} records)", mb, f"   {(mb - floor) * 1024 * 1024 / records:6.0f} bytes/record above the floor")
