@@ -76,6 +76,28 @@ class GaitFeatures:
     """The change points: the peak interval of each run of change >= 1 in moving time."""
 
 
+@dataclass
+class _Running:
+    """An activity's running totals on its moving-time clock, from which any window's averages are two lookups."""
+
+    ck: np.ndarray
+    """Moving-time clock at each record (stops skipped; made strictly increasing)."""
+    mid_clock: np.ndarray
+    """... at the middle of each interval."""
+    dist: np.ndarray
+    steps: np.ndarray
+    known: np.ndarray
+    """Moving time with step rate on both sides."""
+    contact: tuple[np.ndarray, np.ndarray] | None
+    """Running sum of log contact time over time, and the time it covers (None without running dynamics)."""
+    moving: np.ndarray
+    dt: np.ndarray
+    slope: np.ndarray
+    """Grade of the ground at each interval."""
+    level: np.ndarray
+    """How fully the ground's grade lets gait count (1 up to MAX_GRADE, fading to 0)."""
+
+
 def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarray) -> GaitFeatures | None:
     """Speed and step rate over windows of moving time around each interval.
 
@@ -84,6 +106,20 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
     a start, walk to run) or the ground is steep, where gait and speed are out
     of step for other reasons than direction.
     """
+    run = _running_totals(activity, dist, moving)
+    if run is None:
+        return None
+    ck, mid_clock = run.ck, run.mid_clock
+    change = np.maximum.reduce([_change_statistic(ck, mid_clock, run.dist, run.steps, w) for w in CHANGE_WINDOWS_S])
+    short = _windows(run, np.maximum(mid_clock - GAIT_HALF_WINDOW_S, ck[0]), np.minimum(mid_clock + GAIT_HALF_WINDOW_S, ck[-1]))
+    change_at = run_peaks(change, (change >= 1.0) & moving)
+    stretch = _windows(run, *_stretch_windows(mid_clock, ck, change_at, ~moving))
+    return GaitFeatures(stretch, short, change, change_at)
+
+
+def _running_totals(activity: Activity, dist: np.ndarray | None, moving: np.ndarray) -> _Running | None:
+    """Distance (by the device's own speed where it has one), steps and contact time summed over moving
+    time; None without a distance or any step rate (or step length to derive one from)."""
     t = activity.t_s
     n = t.size
     cad = activity.cadence_spm.copy()
@@ -117,47 +153,45 @@ def gait_features(activity: Activity, dist: np.ndarray | None, moving: np.ndarra
     mid_clock = 0.5 * (ck[:-1] + ck[1:])
     slope = _grade(activity, dist, mid_clock, ck)
     level = np.clip(1.0 - (np.abs(slope) - MAX_GRADE) / GRADE_FADE, 0.0, 1.0)
+    return _Running(ck, mid_clock, dist, steps, known, contact, moving, dt, slope, level)
 
-    def windows(lo: np.ndarray, hi: np.ndarray) -> GaitWindows:
-        span = hi - lo
-        d_lo, d_hi, d_md = np.interp(lo, ck, dist), np.interp(hi, ck, dist), np.interp(mid_clock, ck, dist)
-        s_lo, s_hi, s_md = np.interp(lo, ck, steps), np.interp(hi, ck, steps), np.interp(mid_clock, ck, steps)
-        k_lo, k_hi = np.interp(lo, ck, known), np.interp(hi, ck, known)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            v = (d_hi - d_lo) / span
-            c = 60.0 * (s_hi - s_lo) / span
-            v_left = (d_md - d_lo) / (mid_clock - lo)
-            v_right = (d_hi - d_md) / (hi - mid_clock)
-            v_change = np.abs(v_right - v_left) / v
-            c_change = np.abs((s_hi - s_md) / (hi - mid_clock) - (s_md - s_lo) / (mid_clock - lo)) * 60.0 / c
-        complete = (k_hi - k_lo) >= 0.9 * span
-        # Near the walk-run step rate, speed tells: nobody walks at a jog's pace or runs at a stroll's.
-        near = np.abs(c - WALK_RUN_SPM) < WALK_RUN_MARGIN_SPM
-        run = np.where(near, v >= MIN_JOG_MPS, c >= WALK_RUN_SPM)
-        # Running steps at a crawl (drills, running on the spot) or walking at a run's speed: no gait to judge.
-        plausible = np.where(run, (v >= MIN_RUN_MPS) & (v <= 8.0), (v >= 0.4) & (v <= MAX_WALK_MPS))
-        # Otherwise, near the walk-run boundary the regime itself is in doubt.
-        clear = ~near | (v >= MIN_JOG_MPS) | (v <= MAX_STROLL_MPS)
-        valid = moving & complete & (span > 1.0) & plausible & clear & (c > 50.0) & (c < 260.0)
-        # Speed or step rate changing within the window (a turn, a start, walk to run): gait and speed out of step.
-        steady = np.clip(1.0 - (np.nan_to_num(v_change, nan=1.0) - 0.15) / 0.3, 0.0, 1.0)
-        steady *= np.clip(1.0 - (np.nan_to_num(c_change, nan=1.0) - 0.04) / 0.08, 0.0, 1.0)
-        weight = np.where(valid, steady * level * dt / GAIT_CORR_S, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_v = np.where(valid, np.log(v), 0.0)
-            log_c = np.where(valid, np.log(c), 0.0)
-        log_s = None
-        if contact is not None:
-            sum_s, known_s = (np.interp(hi, ck, a) - np.interp(lo, ck, a) for a in contact)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_s = np.where(valid & (known_s >= 0.9 * span), sum_s / known_s, np.nan)
-        return GaitWindows(log_v, log_c, valid & ~run, weight, slope, log_s)
 
-    change = np.maximum.reduce([_change_statistic(ck, mid_clock, dist, steps, w) for w in CHANGE_WINDOWS_S])
-    short = windows(np.maximum(mid_clock - GAIT_HALF_WINDOW_S, ck[0]), np.minimum(mid_clock + GAIT_HALF_WINDOW_S, ck[-1]))
-    change_at = run_peaks(change, (change >= 1.0) & moving)
-    stretch = windows(*_stretch_windows(mid_clock, ck, change_at, ~moving))
-    return GaitFeatures(stretch, short, change, change_at)
+def _windows(run: _Running, lo: np.ndarray, hi: np.ndarray) -> GaitWindows:
+    """Gait over the moving-time window [lo, hi] of each interval, tagged walking or running and weighted."""
+    ck, mid_clock = run.ck, run.mid_clock
+    span = hi - lo
+    d_lo, d_hi, d_md = np.interp(lo, ck, run.dist), np.interp(hi, ck, run.dist), np.interp(mid_clock, ck, run.dist)
+    s_lo, s_hi, s_md = np.interp(lo, ck, run.steps), np.interp(hi, ck, run.steps), np.interp(mid_clock, ck, run.steps)
+    k_lo, k_hi = np.interp(lo, ck, run.known), np.interp(hi, ck, run.known)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = (d_hi - d_lo) / span
+        c = 60.0 * (s_hi - s_lo) / span
+        v_left = (d_md - d_lo) / (mid_clock - lo)
+        v_right = (d_hi - d_md) / (hi - mid_clock)
+        v_change = np.abs(v_right - v_left) / v
+        c_change = np.abs((s_hi - s_md) / (hi - mid_clock) - (s_md - s_lo) / (mid_clock - lo)) * 60.0 / c
+    complete = (k_hi - k_lo) >= 0.9 * span
+    # Near the walk-run step rate, speed tells: nobody walks at a jog's pace or runs at a stroll's.
+    near = np.abs(c - WALK_RUN_SPM) < WALK_RUN_MARGIN_SPM
+    running = np.where(near, v >= MIN_JOG_MPS, c >= WALK_RUN_SPM)
+    # Running steps at a crawl (drills, running on the spot) or walking at a run's speed: no gait to judge.
+    plausible = np.where(running, (v >= MIN_RUN_MPS) & (v <= 8.0), (v >= 0.4) & (v <= MAX_WALK_MPS))
+    # Otherwise, near the walk-run boundary the regime itself is in doubt.
+    clear = ~near | (v >= MIN_JOG_MPS) | (v <= MAX_STROLL_MPS)
+    valid = run.moving & complete & (span > 1.0) & plausible & clear & (c > 50.0) & (c < 260.0)
+    # Speed or step rate changing within the window (a turn, a start, walk to run): gait and speed out of step.
+    steady = np.clip(1.0 - (np.nan_to_num(v_change, nan=1.0) - 0.15) / 0.3, 0.0, 1.0)
+    steady *= np.clip(1.0 - (np.nan_to_num(c_change, nan=1.0) - 0.04) / 0.08, 0.0, 1.0)
+    weight = np.where(valid, steady * run.level * run.dt / GAIT_CORR_S, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_v = np.where(valid, np.log(v), 0.0)
+        log_c = np.where(valid, np.log(c), 0.0)
+    log_s = None
+    if run.contact is not None:
+        sum_s, known_s = (np.interp(hi, ck, a) - np.interp(lo, ck, a) for a in run.contact)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_s = np.where(valid & (known_s >= 0.9 * span), sum_s / known_s, np.nan)
+    return GaitWindows(log_v, log_c, valid & ~running, weight, run.slope, log_s)
 
 
 def _stretch_windows(mid_clock: np.ndarray, ck: np.ndarray, change_at: np.ndarray, still: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
