@@ -11,7 +11,7 @@ from retrotrack.model import Activity, Direction, empty_channels
 from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.gates import GateGeometry
 from retrotrack.race.passes import counted_finishes
-from retrotrack.race.timing import TRACE_POINTS, time_activity
+from retrotrack.race.timing import TRACE_POINTS, _lap_numbers, _median_lap_m, time_activity
 
 import race_tracks
 
@@ -336,3 +336,29 @@ def test_trace_is_thinned_but_keeps_every_change_of_direction():
     # The forward stretch is there, whole: from record 400 to 431 (seconds 370-401 of the race).
     assert fwd.size and fwd.min() == pytest.approx(t[400] - r.start_s, abs=1e-6)
     assert fwd.max() < t[431] - r.start_s
+
+
+def _marks(line: int, name: str, marks_m: list[float]) -> list[tuple]:
+    """Pass marks as _fit_passes collects them: (key, line, mark, when, fix times, fix marks)."""
+    return [((name, k), line, m, 10.0 * k, None, None) for k, m in enumerate(marks_m, start=1)]
+
+
+def test_passes_are_numbered_by_lap_and_a_missed_pass_skips_its_lap():
+    obs = _marks(0, "finish", [12.0, 413.0, 1215.0, 1616.0])
+    assert [_lap_numbers(obs, 400.0, None, None)[("finish", k)] for k in (1, 2, 3, 4)] == [0, 1, 3, 4]
+    # Without a lap length each pass is the next lap.
+    assert [_lap_numbers(obs, None, None, None)[("finish", k)] for k in (1, 2, 3, 4)] == [0, 1, 2, 3]
+
+
+def test_the_line_stood_on_at_the_start_counts_from_lap_0_there():
+    obs = _marks(1, "start", [305.0, 706.0]) + [(("stand", 0), 1, 4.0, -5.0, None, None)] + _marks(0, "finish", [100.0, 501.0])
+    laps = _lap_numbers(obs, 400.0, 1, 5.0)
+    assert laps[("stand", 0)] == 0
+    assert (laps[("start", 1)], laps[("start", 2)]) == (1, 2)
+    assert (laps[("finish", 1)], laps[("finish", 2)]) == (0, 1)
+
+
+def test_the_lap_length_is_the_median_gap_between_passes_of_one_line():
+    obs = _marks(0, "finish", [10.0, 410.0, 812.0]) + _marks(1, "200 m", [200.0, 601.0])
+    assert _median_lap_m(obs) == pytest.approx(401.0)
+    assert _median_lap_m(_marks(0, "finish", [10.0])) is None
