@@ -17,6 +17,7 @@ import json
 import math
 import re
 import unicodedata
+from collections import Counter
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -342,24 +343,39 @@ def _sortnum(x: float | None) -> str:
     return "" if x is None or not math.isfinite(x) else f"{x:.3f}"
 
 
+def _results_order(results: list) -> tuple[list, list]:
+    """Finishers by place (then time, bib, name), and everyone else by status (then bib, name)."""
+    finished = [r for r in results if r.status == "finished"]
+    others = [r for r in results if r.status != "finished"]
+    finished.sort(key=lambda r: (r.place if r.place is not None else 10**9, r.time_s if r.time_s is not None else math.inf, _natural(r.bib), r.name))
+    others.sort(key=lambda r: (STATUS_ORDER.index(r.status) if r.status in STATUS_ORDER else 9, _natural(r.bib), r.name))
+    return finished, others
+
+
+def _shared_places(finished: list) -> tuple[set, set]:
+    """The places, and the (category, place)s, that more than one finisher holds: ties, shown as '3='."""
+    places = Counter(r.place for r in finished if r.place is not None)
+    cat_places = Counter((r.category, r.category_place) for r in finished if r.category_place is not None)
+    return {p for p, n in places.items() if n > 1}, {k for k, n in cat_places.items() if n > 1}
+
+
+def _check_title(r, race) -> str:
+    """What the direction check found, in a sentence."""
+    if r.direction_check == "pass":
+        return f"{fmt_pct(r.backward_fraction)} of the race run {race.direction} (minimum {fmt_pct(race.min_backward_fraction)})."
+    if r.direction_check == "fail":
+        return f"Only {fmt_pct(r.backward_fraction)} of the race run {race.direction}; the minimum is {fmt_pct(race.min_backward_fraction)}."
+    return _unverified_reason(r)
+
+
 def _race_rows(result) -> tuple[list[dict], list[dict]]:
     """Display rows for every runner, in results order, and the numbered notes they refer to."""
     race = result.race
-    finished = [r for r in result.results if r.status == "finished"]
-    others = [r for r in result.results if r.status != "finished"]
-    finished.sort(key=lambda r: (r.place if r.place is not None else 10**9, r.time_s if r.time_s is not None else math.inf, _natural(r.bib), r.name))
-    others.sort(key=lambda r: (STATUS_ORDER.index(r.status) if r.status in STATUS_ORDER else 9, _natural(r.bib), r.name))
+    finished, others = _results_order(result.results)
     ordered = finished + others
     index_of = {id(r): i for i, r in enumerate(result.results)}
     files_ = runner_filenames([r.bib for r in result.results])
-    place_count: dict[int, int] = {}
-    cat_place_count: dict[tuple[str, int], int] = {}
-    for r in finished:
-        if r.place is not None:
-            place_count[r.place] = place_count.get(r.place, 0) + 1
-        if r.category_place is not None:
-            key = (r.category, r.category_place)
-            cat_place_count[key] = cat_place_count.get(key, 0) + 1
+    tied, cat_tied = _shared_places(finished)
     notes: list[dict] = []
     rows = []
     for r in ordered:
@@ -371,16 +387,10 @@ def _race_rows(result) -> tuple[list[dict], list[dict]]:
         if r.review:
             notes.append({"n": len(notes) + 1, "kind": "review", "bib": r.bib, "name": r.name, "text": f"Flagged for review: {r.review}"})
             flags.append(notes[-1])
-        tie = finished_ and r.place is not None and place_count.get(r.place, 0) > 1
-        cat_tie = finished_ and r.category_place is not None and cat_place_count.get((r.category, r.category_place), 0) > 1
+        tie = finished_ and r.place in tied
+        cat_tie = finished_ and (r.category, r.category_place) in cat_tied
         pace = r.time_s / (race.distance_m / 1000) if finished_ and r.time_s and race.distance_m else None
         frac = r.backward_fraction
-        if r.direction_check == "pass":
-            check_title = f"{fmt_pct(frac)} of the race run {race.direction} (minimum {fmt_pct(race.min_backward_fraction)})."
-        elif r.direction_check == "fail":
-            check_title = f"Only {fmt_pct(frac)} of the race run {race.direction}; the minimum is {fmt_pct(race.min_backward_fraction)}."
-        else:
-            check_title = _unverified_reason(r)
         club_cat = " · ".join(x for x in (f"#{r.bib}" if r.bib else "", r.club, r.category) if x)
         rows.append(
             {
@@ -407,7 +417,7 @@ def _race_rows(result) -> tuple[list[dict], list[dict]]:
                 "check": r.direction_check,
                 "check_label": CHECK_LABELS.get(r.direction_check, r.direction_check),
                 "check_symbol": CHECK_SYMBOLS.get(r.direction_check, "?"),
-                "check_title": check_title,
+                "check_title": _check_title(r, race),
                 "flags": flags,
                 "flag_title": " ".join(f["text"] for f in flags),
                 "splits": _splits_rows(r.splits)[0],
