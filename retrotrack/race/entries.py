@@ -138,14 +138,7 @@ def read_entries(path: str | Path, race_year: int, race_dir: str | Path | None =
     path = Path(path)
     race_dir = Path(race_dir) if race_dir is not None else path.parent
     header, rows = read_table(path, "entries file")
-    if "bib" not in header:
-        raise ConfigError(path, f"line 1: the header has no `bib` column (expected {','.join(COLUMNS)}; found {','.join(header)})")
-    dup = sorted({h for h in header if header.count(h) > 1 and h})
-    if dup:
-        raise ConfigError(path, f"line 1: column {dup[0]!r} appears twice in the header")
-    for needed in ("name", "sex", "birth_year"):
-        if needed not in header:
-            raise ConfigError(path, f"line 1: the header has no `{needed}` column (expected {','.join(COLUMNS)})")
+    _check_header(path, header)
     col = {h: i for i, h in enumerate(header)}
     entries: list[Entry] = []
     seen: dict[str, int] = {}
@@ -170,40 +163,66 @@ def read_entries(path: str | Path, race_year: int, race_dir: str | Path | None =
         sex = cell("sex").upper()
         if sex not in SEXES:
             raise ConfigError(path, f"line {line}: bib {bib}: unknown sex {cell('sex')!r} (use M, F or X)")
-        by_text = cell("birth_year")
-        if not re.fullmatch(r"\d{4}", by_text):
-            raise ConfigError(path, f"line {line}: bib {bib}: birth_year {by_text!r} is not a four-digit year")
-        birth_year = int(by_text)
-        if not race_year - 110 <= birth_year <= race_year - 4:
-            raise ConfigError(path, f"line {line}: bib {bib}: birth_year {birth_year} gives an age of {race_year - birth_year} in {race_year}")
-        time_text = cell("time")
-        time_s = None
-        time_status = None
-        if time_text:
-            word = time_text.upper().replace(".", "")
-            if word in STATUS_WORDS:
-                time_status = STATUS_WORDS[word]
-            else:
-                try:
-                    time_s = parse_time(time_text)
-                except ValueError as exc:
-                    raise ConfigError(path, f"line {line}: bib {bib}: time {exc}") from None
-        track_text = cell("track")
-        track = None
-        problem = None
-        if track_text and "\0" in track_text:
-            problem = "the track name contains a NUL character"
-            track_text = ""
-        if track_text:
-            p = Path(track_text.replace("\\", "/"))
-            track = (path.parent / p).resolve() if not p.is_absolute() else p.resolve()
-            try:
-                track.relative_to(root)
-            except ValueError:
-                problem = f"track {track_text} is outside the race folder"
-            if problem is None and track.is_dir():
-                problem = f"track {track_text} is a folder, not a watch export"
+        where = f"line {line}: bib {bib}"
+        birth_year = _birth_year(path, where, cell("birth_year"), race_year)
+        time_s, time_status = _time_cell(path, where, cell("time"))
+        track, track_text, problem = _track_cell(path, root, cell("track"))
         entries.append(Entry(bib=bib, name=name, sex=sex, birth_year=birth_year, club=cell("club"), track=track,
                              track_text=track_text, time_s=time_s, time_status=time_status, track_problem=problem,
                              line=line))
     return entries
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    """The header names bib, name, sex and birth_year, each once."""
+    if "bib" not in header:
+        raise ConfigError(path, f"line 1: the header has no `bib` column (expected {','.join(COLUMNS)}; found {','.join(header)})")
+    dup = sorted({h for h in header if header.count(h) > 1 and h})
+    if dup:
+        raise ConfigError(path, f"line 1: column {dup[0]!r} appears twice in the header")
+    for needed in ("name", "sex", "birth_year"):
+        if needed not in header:
+            raise ConfigError(path, f"line 1: the header has no `{needed}` column (expected {','.join(COLUMNS)})")
+
+
+def _birth_year(path: Path, where: str, text: str, race_year: int) -> int:
+    """A four-digit year that gives an age of 4 to 110 in the race's year."""
+    if not re.fullmatch(r"\d{4}", text):
+        raise ConfigError(path, f"{where}: birth_year {text!r} is not a four-digit year")
+    year = int(text)
+    if not race_year - 110 <= year <= race_year - 4:
+        raise ConfigError(path, f"{where}: birth_year {year} gives an age of {race_year - year} in {race_year}")
+    return year
+
+
+def _time_cell(path: Path, where: str, text: str) -> tuple[float | None, str | None]:
+    """A hand time in seconds, or a status word (DNF, DNS, DSQ ...); both None when the cell is empty."""
+    if not text:
+        return None, None
+    word = text.upper().replace(".", "")
+    if word in STATUS_WORDS:
+        return None, STATUS_WORDS[word]
+    try:
+        return parse_time(text), None
+    except ValueError as exc:
+        raise ConfigError(path, f"{where}: time {exc}") from None
+
+
+def _track_cell(path: Path, root: Path, text: str) -> tuple[Path | None, str, str | None]:
+    """The track file a cell names, relative to the entries file: (resolved path, the cell as kept, what is
+    wrong with it, if anything). A track outside the race folder, or a folder, is that runner's problem,
+    not the race's."""
+    if text and "\0" in text:
+        return None, "", "the track name contains a NUL character"
+    if not text:
+        return None, text, None
+    p = Path(text.replace("\\", "/"))
+    track = (path.parent / p).resolve() if not p.is_absolute() else p.resolve()
+    problem = None
+    try:
+        track.relative_to(root)
+    except ValueError:
+        problem = f"track {text} is outside the race folder"
+    if problem is None and track.is_dir():
+        problem = f"track {text} is a folder, not a watch export"
+    return track, text, problem
