@@ -35,6 +35,7 @@ from retrotrack.model import Activity, Direction
 
 if TYPE_CHECKING:
     from retrotrack.analysis import Analysis, LapSummary, Segment, Split, Summary
+    from retrotrack.race.model import RaceInfo, RunnerResult
 
 STATUS_ORDER = ("finished", "dq", "dnf", "dns", "error")
 STATUS_LABELS = {"finished": "Finished", "dq": "DQ", "dnf": "DNF", "dns": "DNS", "error": "Error"}
@@ -343,7 +344,7 @@ def _sortnum(x: float | None) -> str:
     return "" if x is None or not math.isfinite(x) else f"{x:.3f}"
 
 
-def _results_order(results: list) -> tuple[list, list]:
+def _results_order(results: list[RunnerResult]) -> tuple[list[RunnerResult], list[RunnerResult]]:
     """Finishers by place (then time, bib, name), and everyone else by status (then bib, name)."""
     finished = [r for r in results if r.status == "finished"]
     others = [r for r in results if r.status != "finished"]
@@ -352,14 +353,14 @@ def _results_order(results: list) -> tuple[list, list]:
     return finished, others
 
 
-def _shared_places(finished: list) -> tuple[set, set]:
+def _shared_places(finished: list[RunnerResult]) -> tuple[set, set]:
     """The places, and the (category, place)s, that more than one finisher holds: ties, shown as '3='."""
     places = Counter(r.place for r in finished if r.place is not None)
     cat_places = Counter((r.category, r.category_place) for r in finished if r.category_place is not None)
     return {p for p, n in places.items() if n > 1}, {k for k, n in cat_places.items() if n > 1}
 
 
-def _check_title(r, race) -> str:
+def _check_title(r: RunnerResult, race: RaceInfo) -> str:
     """What the direction check found, in a sentence."""
     if r.direction_check == "pass":
         return f"{fmt_pct(r.backward_fraction)} of the race run {race.direction} (minimum {fmt_pct(race.min_backward_fraction)})."
