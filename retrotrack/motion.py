@@ -28,6 +28,27 @@ JITTER_MAX_SPEED_MPS = 1.0
 at a cone keeps a higher path speed)."""
 
 
+def recorded_speed_mps(activity: Activity) -> np.ndarray | None:
+    """The speed the device itself recorded (GPS Doppler, a foot pod: steadier than differences of
+    positions), gaps filled; None where the file has it for under half its records, or where it is only
+    the time derivative of the distance (a reader's fill-in)."""
+    t, spd = activity.t_s, activity.speed_mps
+    ok = np.isfinite(spd)
+    if ok.sum() < max(2, 0.5 * t.size) or _derived_from(spd, activity.distance_m, t):
+        return None
+    return np.clip(np.interp(t, t[ok], spd[ok]), 0.0, None)
+
+
+def _derived_from(speed: np.ndarray, dist: np.ndarray, t: np.ndarray) -> bool:
+    """Whether the speed channel is only the time derivative of the distance channel."""
+    if np.isfinite(dist).sum() < 2 or t.size < 2:
+        return False
+    ok = np.isfinite(speed) & np.isfinite(dist)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grad = np.gradient(np.where(np.isfinite(dist), dist, 0.0), t)
+    return bool(np.allclose(speed[ok], grad[ok], rtol=1e-6, atol=1e-6))
+
+
 def window_speed_mps(activity: Activity, window_s: float = SPEED_WINDOW_S) -> np.ndarray:
     """Speed over each interval from distance gained across a centred window; NaN if unknown."""
     t = activity.t_s

@@ -13,6 +13,7 @@ import numpy as np
 
 from retrotrack.direction.track import run_peaks
 from retrotrack.model import Activity
+from retrotrack.motion import recorded_speed_mps
 
 GAIT_HALF_WINDOW_S = 4.0
 GAIT_REACH_S = 12.0
@@ -129,11 +130,9 @@ def _running_totals(activity: Activity, dist: np.ndarray | None, moving: np.ndar
     if dist is None or not np.isfinite(cad).any():
         return None
     dt = np.diff(t)
-    spd = activity.speed_mps
-    ok = np.isfinite(spd)
-    if ok.sum() >= max(2, 0.5 * n) and not _derived_from(spd, activity.distance_m, t):
+    v = recorded_speed_mps(activity)
+    if v is not None:
         # The device's own speed (GPS Doppler, foot pod) is steadier than differences of its distance.
-        v = np.clip(np.interp(t, t[ok], spd[ok]), 0.0, None)
         dist = np.concatenate(([0.0], np.cumsum(0.5 * (v[1:] + v[:-1]) * dt)))
     have = np.isfinite(cad)
     rate = np.where(have, cad, 0.0) / 60.0
@@ -252,13 +251,3 @@ def _grade(activity: Activity, dist: np.ndarray, at: np.ndarray, clock: np.ndarr
     rise = np.interp(hi, dk, alt) - np.interp(lo, dk, alt)
     run = np.interp(hi, dk, dk) - np.interp(lo, dk, dk)
     return np.where(run > 0.5 * GRADE_WINDOW_M, rise / np.maximum(run, 1e-9), 0.0)
-
-
-def _derived_from(speed: np.ndarray, dist: np.ndarray, t: np.ndarray) -> bool:
-    """Whether the speed channel is only the time derivative of the distance channel (a reader's fill-in)."""
-    if np.isfinite(dist).sum() < 2 or t.size < 2:
-        return False
-    ok = np.isfinite(speed) & np.isfinite(dist)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        grad = np.gradient(np.where(np.isfinite(dist), dist, 0.0), t)
-    return bool(np.allclose(speed[ok], grad[ok], rtol=1e-6, atol=1e-6))
