@@ -24,7 +24,7 @@ carries 1/sqrt(2) of it), the way a receiver's accuracy is quoted. `--gps-error 
 world with 2-5 m on each axis.
 `--gps-tau 1,2` (or 5,15) checks the same races with GPS error that changes from fix to fix;
 `--stop-at-finish` with every finisher stopping their watch at the line, `--start-at-line` with every
-starter starting it at the start line.
+starter starting it at the start line, `--gpx-speed` with the GPX tracks carrying the watch's speed.
 """
 
 from __future__ import annotations
@@ -154,6 +154,8 @@ def main() -> int:
                          "(default 20,120; try 1,2 for fix-to-fix noise)")
     ap.add_argument("--wall-m", type=float, default=5000.0, metavar="METRES",
                     help="distance of the 150-runner race that is timed end to end (10000: the longest standard)")
+    ap.add_argument("--gpx-speed", action="store_true",
+                    help="GPX tracks carry the watch's speed (as Apple Health's and some Garmin GPX do)")
     ap.add_argument("--gps-error", default="2,5", metavar="LO,HI",
                     help="horizontal RMS GPS error, drawn per runner from LO to HI metres (default 2,5)")
     a = ap.parse_args()
@@ -171,7 +173,7 @@ def main() -> int:
                 stop_watches_at_the_line(runners, seed)
             if a.start_at_line:
                 start_watches_at_the_line(runners, seed)
-            truth = write_race_folder(course, runners, folder)
+            truth = write_race_folder(course, runners, folder, speed_in_gpx=a.gpx_speed)
             result = run_race(folder / "race.toml", jobs=a.jobs)
             write_race_outputs(result, folder / "out")
             ev = evaluate(result, truth)
@@ -204,7 +206,7 @@ def main() -> int:
             stop_watches_at_the_line(runners, 99)
         if a.start_at_line:
             start_watches_at_the_line(runners, 99)
-        truth = write_race_folder(course, runners, folder)
+        truth = write_race_folder(course, runners, folder, speed_in_gpx=a.gpx_speed)
         t0 = time.perf_counter()
         result = run_race(folder / "race.toml", jobs=a.jobs)
         write_race_outputs(result, folder / "out")

@@ -18,6 +18,8 @@ from click.testing import CliRunner
 from conftest import needs_real, real_file
 from retrotrack.cli import cli
 from retrotrack.geo import LocalProjection
+from retrotrack.motion import recorded_speed_mps
+from retrotrack.race.timing import watch_distance
 from retrotrack.readers import read_activity
 
 pytestmark = needs_real
@@ -110,3 +112,14 @@ def test_a_loop_counts_the_earlier_pass_of_the_finish_first(tmp_path):
     row, _, _ = race_over(again, "fitparse__activity-small-fenix2-run.fit", 120, 1700, finish_crossings=2)
     assert row["time_s"] == pytest.approx(t_finish - t_start, abs=1.5)
     assert [s["elapsed_s"] for s in row["splits"]] == pytest.approx([t_earlier - t_start, row["time_s"]], abs=1.5)
+
+
+def test_an_apple_health_gpx_speed_is_the_watch_distance():
+    """Apple Health's GPX export carries the watch's own speed per point: integrated, it is a distance
+    beside the positions (as a FIT file's distance channel is), and agrees with their path."""
+    act = read_activity(real_file("togeojson__apple_watch_route.gpx"))
+    assert recorded_speed_mps(act) is not None
+    x, y = LocalProjection(act.lat_deg[0], act.lon_deg[0]).to_xy(act.lat_deg, act.lon_deg)
+    dev = watch_distance(act, act.t_s, x, y)
+    assert dev is not None
+    assert dev[-1] - dev[0] == pytest.approx(float(np.sum(np.hypot(np.diff(x), np.diff(y)))), rel=0.02)

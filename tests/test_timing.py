@@ -11,7 +11,11 @@ from retrotrack.model import Activity, Direction, empty_channels
 from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.gates import GateGeometry
 from retrotrack.race.passes import counted_finishes
-from retrotrack.race.timing import TRACE_POINTS, _lap_numbers, _median_lap_m, time_activity
+from retrotrack.race import run_race
+from retrotrack.race.timing import TRACE_POINTS, _lap_numbers, _median_lap_m, time_activity, watch_distance
+from retrotrack.race.trackconfig import StandardTrack
+from retrotrack.readers import read_activity
+from retrotrack.simulate.race import simulate_race, track_course, utc, write_race_folder
 
 import race_tracks
 
@@ -362,3 +366,56 @@ def test_the_lap_length_is_the_median_gap_between_passes_of_one_line():
     obs = _marks(0, "finish", [10.0, 410.0, 812.0]) + _marks(1, "200 m", [200.0, 601.0])
     assert _median_lap_m(obs) == pytest.approx(401.0)
     assert _median_lap_m(_marks(0, "finish", [10.0])) is None
+
+
+def _gpx_race(tmp_path, speed_in_gpx: bool):
+    """Eight finishers of a 1500 m on the track, every track a GPX, timed; the truth, and the runners."""
+    course = track_course(StandardTrack(53.3051, -6.2182, 352.0), 1500, utc(2026, 6, 14, 9, 0))
+    runners = simulate_race(course, 8, seed=4, kinds=["finish"] * 8, warmup_s=(60.0, 90.0))
+    folder = tmp_path / ("speed" if speed_in_gpx else "plain")
+    truth = write_race_folder(course, runners, folder, gpx_every=1, speed_in_gpx=speed_in_gpx)
+    return folder, run_race(folder / "race.toml", jobs=1), truth, runners
+
+
+def test_a_gpx_speed_the_watch_recorded_is_its_distance_and_sharpens_the_times(tmp_path):
+    errors = {}
+    for with_speed in (False, True):
+        folder, result, truth, runners = _gpx_race(tmp_path, with_speed)
+        act = read_activity(folder / "tracks" / "101.gpx")
+        x, y = LocalProjection(53.3051, -6.2182).to_xy(act.lat_deg, act.lon_deg)
+        dev = watch_distance(act, act.t_s, x, y)
+        assert (dev is not None) == with_speed
+        if with_speed:
+            # The integral of the watch's speed: what the same watch's FIT distance channel would say.
+            watch_m = runners[0].distance_m
+            assert dev[-1] - dev[0] == pytest.approx(watch_m[-1] - watch_m[0], rel=0.005)
+        runs = {r.bib: r for r in result.results}
+        assert all(runs[bib].status == "finished" for bib in truth)
+        errors[with_speed] = [abs(runs[bib].time_s - want["time_s"]) for bib, want in truth.items()]
+    assert max(errors[True]) < 2.0
+    assert np.mean(errors[True]) < np.mean(errors[False])
+
+
+def test_a_gpx_speed_that_is_only_the_positions_steps_is_no_watch_distance():
+    t = np.arange(0.0, 300.0)
+    x = 3.0 * t + np.random.default_rng(1).normal(0.0, 2.0, t.size)
+    y = np.zeros(t.size)
+    act = race_tracks.activity(t, x, y, fmt="gpx")
+    steps = np.hypot(np.diff(x), np.diff(y))
+    for speed in (np.concatenate(([steps[0]], steps)), np.concatenate((steps, [steps[-1]]))):
+        act.speed_mps = speed
+        act.distance_m = np.concatenate(([0.0], np.cumsum(steps)))
+        assert watch_distance(act, t, x, y) is None
+
+
+def test_a_gpx_speed_in_other_units_is_no_watch_distance():
+    rng = np.random.default_rng(2)
+    t = np.arange(0.0, 300.0)
+    x = 3.0 * t + rng.normal(0.0, 2.0, t.size)
+    y = np.zeros(t.size)
+    act = race_tracks.activity(t, x, y, fmt="gpx")
+    doppler = 3.0 + rng.normal(0.0, 0.1, t.size)
+    act.distance_m = np.concatenate(([0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))))
+    for factor, usable in ((1.0, True), (3.6, False), (1.944, False)):  # m/s, km/h, knots
+        act.speed_mps = factor * doppler
+        assert (watch_distance(act, t, x, y) is not None) == usable, factor

@@ -36,7 +36,7 @@ import numpy as np
 from retrotrack.direction import DirectionTrack, detect_direction
 from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity
-from retrotrack.motion import true_runs
+from retrotrack.motion import recorded_speed_mps, true_runs
 from retrotrack.race.check import DirectionCheck, direction_check, facing_evidence
 from retrotrack.race.gates import GateCrossing, GateGeometry, find_crossings
 from retrotrack.race.model import RaceInfo, RunnerTrace, SplitTime
@@ -119,6 +119,10 @@ TRACE_POINTS = 600
 """A runner page's map and chart are a few hundred pixels wide: more records than this add bytes, not detail."""
 FAR_FROM_COURSE_M = 2000.0
 """A track that never comes this close to any gate was run somewhere else (or the gates are wrong)."""
+GPX_SPEED_SCALE = (0.5, 1.6)
+"""A GPX speed must integrate to this share of the smoothed positions' distance; outside it, it is taken
+to be in other units (km/h, mph, knots, ft/s: 1.9 times m/s or more) and not used. The positions' distance
+grows while a runner stands (GPS wander): for a sprint's track, mostly standing, m/s gives 0.7."""
 
 
 @dataclass
@@ -402,7 +406,10 @@ def _read_track(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarray,
         directions = detect_direction(activity)
     dev = watch_distance(activity, t, x, y)
     clock = ProgressClock(t, dev, activity.speed_mps) if dev is not None else None
-    device_speed = activity.format != "gpx" and np.isfinite(np.asarray(activity.speed_mps, dtype=float)).mean() > 0.5
+    if activity.format == "gpx":
+        device_speed = recorded_speed_mps(activity) is not None
+    else:
+        device_speed = np.isfinite(np.asarray(activity.speed_mps, dtype=float)).mean() > 0.5
     # Without the watch's own speed, GPS jitter around a standing runner looks like a metre a second:
     # setting off is judged on displacement over a few seconds instead.
     go_speed = speed if device_speed else displacement_speed_mps(t, x, y)
@@ -820,10 +827,28 @@ def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, an
 
 
 def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
-    """The watch's own distance channel, when the file has one (GPX does not: readers derive it from positions)."""
-    if activity.format == "gpx":
+    """The watch's own distance, when the file has one: FIT's distance channel; for GPX (whose readers
+    derive distance from positions), the integral of a speed the device recorded (Garmin's
+    TrackPointExtension v2 and Apple Health exports carry one). A speed that is only the positions'
+    steps over time is no second sensor."""
+    if activity.format != "gpx":
+        return independent_distance(t, activity.distance_m, x, y)
+    v = recorded_speed_mps(activity)
+    if v is None:
         return None
-    return independent_distance(t, activity.distance_m, x, y)
+    dt = np.diff(t)
+    ok = np.isfinite(x) & np.isfinite(y)
+    steps = np.hypot(np.diff(x), np.diff(y))
+    pair = ok[1:] & ok[:-1]
+    for rule in (v[1:], v[:-1]):
+        if pair.sum() >= 10 and np.allclose((rule * dt)[pair], steps[pair], atol=0.05, rtol=0.01):
+            return None
+    d = np.concatenate(([0.0], np.cumsum(0.5 * (v[1:] + v[:-1]) * dt)))
+    path = smoothed_distance_m(t, x, y)
+    # GPX leaves units to the writer: a speed in km/h or knots is no measure of the distance run.
+    if not GPX_SPEED_SCALE[0] <= d[-1] / max(float(path[-1] - path[0]), 1.0) <= GPX_SPEED_SCALE[1]:
+        return None
+    return independent_distance(t, d, x, y)
 
 
 def _trace(activity: Activity, t: np.ndarray, start: float, end: float, speed: np.ndarray, labels: np.ndarray) -> RunnerTrace:

@@ -1,8 +1,9 @@
 """GPX 1.1 writer for simulated activities, in the shape Garmin Connect exports.
 
 Per-point extras go in Garmin's TrackPointExtension v2: `hr`, `cad` (one foot's
-strides per minute, as Garmin writes it: half the step rate, rounded) and
-`bearing` (the way the device faces, degrees from true north).
+strides per minute, as Garmin writes it: half the step rate, rounded), `speed`
+(the device's own, m/s; Garmin Connect leaves it out, Apple Health exports
+carry one) and `bearing` (the way the device faces, degrees from true north).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def write_activity_gpx(
     heart_rate_bpm=None,
     altitude_m=None,
     heading_deg=None,
+    speed_mps=None,
     creator: str = "retrotrack simulator",
     name: str | None = None,
     sport: str | None = "running",
@@ -70,6 +72,7 @@ def write_activity_gpx(
     hr = _opt(heart_rate_bpm, n)
     alt = _opt(altitude_m, n)
     hdg = _opt(heading_deg, n)
+    spd = _opt(speed_mps, n)
     t0 = _utc(start_time)
 
     lines = [
@@ -99,6 +102,8 @@ def write_activity_gpx(
             ext.append(f"<gpxtpx:hr>{int(round(hr[i]))}</gpxtpx:hr>")
         if cad is not None and np.isfinite(cad[i]):
             ext.append(f"<gpxtpx:cad>{int(round(cad[i] / 2.0))}</gpxtpx:cad>")
+        if spd is not None and np.isfinite(spd[i]):
+            ext.append(f"<gpxtpx:speed>{spd[i]:.2f}</gpxtpx:speed>")
         if hdg is not None and np.isfinite(hdg[i]):
             ext.append(f"<gpxtpx:bearing>{round(float(hdg[i]), 1) % 360.0:.1f}</gpxtpx:bearing>")
         if ext:

@@ -684,8 +684,10 @@ __all__ = [
 
 
 def write_race_folder(course: SimCourse, runners: list[SimRunner], folder, *, config_name: str = "race.toml",
-                      gpx_every: int = 3, heading_in_gpx: bool = True) -> dict:
+                      gpx_every: int = 3, heading_in_gpx: bool = True, speed_in_gpx: bool = False) -> dict:
     """Write a complete race folder: config, entries.csv, tracks/ (FIT, every `gpx_every`th GPX) and truth.json.
+
+    GPX tracks carry the watch's speed only with `speed_in_gpx` (Garmin Connect's GPX has none).
 
     "error" runners get a FIT file cut off part-way (bytes missing from the end).
     Returns the truth document (also written as truth.json).
@@ -710,7 +712,8 @@ def write_race_folder(course: SimCourse, runners: list[SimRunner], folder, *, co
             if gpx:
                 write_activity_gpx(folder / track, start_time=r.start_time, t_s=r.t_s, lat_deg=r.lat_deg,
                                    lon_deg=r.lon_deg, cadence_spm=r.cadence_spm, heart_rate_bpm=r.heart_rate_bpm,
-                                   heading_deg=r.heading_deg if heading_in_gpx else None, name=f"{course.race.name} {r.bib}")
+                                   heading_deg=r.heading_deg if heading_in_gpx else None,
+                                   speed_mps=r.speed_mps if speed_in_gpx else None, name=f"{course.race.name} {r.bib}")
             else:
                 data = write_activity_fit(None, start_time=r.start_time, t_s=r.t_s, lat_deg=r.lat_deg, lon_deg=r.lon_deg,
                                           distance_m=r.distance_m, speed_mps=r.speed_mps, cadence_spm=r.cadence_spm,
