@@ -419,3 +419,19 @@ def test_a_gpx_speed_in_other_units_is_no_watch_distance():
     for factor, usable in ((1.0, True), (3.6, False), (1.944, False)):  # m/s, km/h, knots
         act.speed_mps = factor * doppler
         assert (watch_distance(act, t, x, y) is not None) == usable, factor
+
+
+def test_a_gpx_speed_does_not_run_on_through_a_pause():
+    """Auto-pause: the last point before a 5-minute stop and the first after it both read 3 m/s, but the
+    runner stood still in between."""
+    rng = np.random.default_rng(3)
+    t = np.concatenate((np.arange(0.0, 200.0), np.arange(500.0, 700.0)))
+    x = np.concatenate((3.0 * np.arange(0.0, 200.0), 597.0 + 3.0 * np.arange(1.0, 201.0))) + rng.normal(0.0, 1.0, t.size)
+    y = np.zeros(t.size)
+    act = race_tracks.activity(t, x, y, fmt="gpx")
+    act.speed_mps = 3.0 + rng.normal(0.0, 0.05, t.size)
+    act.distance_m = np.concatenate(([0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))))
+    dev = watch_distance(act, t, x, y)
+    assert dev is not None
+    assert dev[200] - dev[199] == pytest.approx(x[200] - x[199])
+    assert dev[-1] - dev[0] == pytest.approx(1200.0, abs=15.0)

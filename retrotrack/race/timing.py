@@ -119,6 +119,8 @@ TRACE_POINTS = 600
 """A runner page's map and chart are a few hundred pixels wide: more records than this add bytes, not detail."""
 FAR_FROM_COURSE_M = 2000.0
 """A track that never comes this close to any gate was run somewhere else (or the gates are wrong)."""
+GPX_SPEED_GAP_S = 10.0
+"""Records further apart than this (a pause, a lost signal) are not joined by the speed at either end."""
 GPX_SPEED_SCALE = (0.5, 1.6)
 """A GPX speed must integrate to this share of the smoothed positions' distance; outside it, it is taken
 to be in other units (km/h, mph, knots, ft/s: 1.9 times m/s or more) and not used. The positions' distance
@@ -843,7 +845,11 @@ def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarr
     for rule in (v[1:], v[:-1]):
         if pair.sum() >= 10 and np.allclose((rule * dt)[pair], steps[pair], atol=0.05, rtol=0.01):
             return None
-    d = np.concatenate(([0.0], np.cumsum(0.5 * (v[1:] + v[:-1]) * dt)))
+    step = 0.5 * (v[1:] + v[:-1]) * dt
+    # Across a pause or a gap in the recording the speed says nothing: the straight line between the fixes.
+    gap = dt > GPX_SPEED_GAP_S
+    step[gap] = np.where(pair[gap], steps[gap], 0.0)
+    d = np.concatenate(([0.0], np.cumsum(step)))
     path = smoothed_distance_m(t, x, y)
     # GPX leaves units to the writer: a speed in km/h or knots is no measure of the distance run.
     if not GPX_SPEED_SCALE[0] <= d[-1] / max(float(path[-1] - path[0]), 1.0) <= GPX_SPEED_SCALE[1]:
