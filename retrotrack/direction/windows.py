@@ -132,8 +132,10 @@ def _running_totals(activity: Activity, dist: np.ndarray | None, moving: np.ndar
     dt = np.diff(t)
     v = recorded_speed_mps(activity)
     if v is not None:
-        # The device's own speed (GPS Doppler, foot pod) is steadier than differences of its distance.
-        dist = np.concatenate(([0.0], np.cumsum(0.5 * (v[1:] + v[:-1]) * dt)))
+        # The device's own speed (GPS Doppler, foot pod) is steadier than differences of its distance. It
+        # says nothing of where the runner went while stopped: across a timer pause, the speeds at either
+        # end can both be a running pace.
+        dist = np.concatenate(([0.0], np.cumsum(np.where(moving, 0.5 * (v[1:] + v[:-1]) * dt, 0.0))))
     have = np.isfinite(cad)
     rate = np.where(have, cad, 0.0) / 60.0
     steps = np.concatenate(([0.0], np.cumsum(0.5 * (rate[1:] + rate[:-1]) * dt)))
