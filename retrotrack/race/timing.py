@@ -842,8 +842,9 @@ def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarr
     ok = np.isfinite(x) & np.isfinite(y)
     steps = np.hypot(np.diff(x), np.diff(y))
     pair = ok[1:] & ok[:-1]
+    # A speed that is each fix's step over its time (either way round) integrates back to the path itself.
     for rule in (v[1:], v[:-1]):
-        if pair.sum() >= 10 and np.allclose((rule * dt)[pair], steps[pair], atol=0.05, rtol=0.01):
+        if independent_distance(t, np.concatenate(([0.0], np.cumsum(rule * dt))), x, y) is None:
             return None
     step = 0.5 * (v[1:] + v[:-1]) * dt
     # Across a pause or a gap in the recording the speed says nothing: the straight line between the fixes.
