@@ -13,6 +13,9 @@ the same kind within 20 s (unmatched ones are counted as missed).
 
 Then the same sessions once more as FIT files with running dynamics (contact
 time per step), without heading: accuracy with and without the contact time.
+Then a set of backward running with forward walking round it (a race file: walk
+to the start, race, walk off; backward reps with walks between), seeds 3000..
+and 4000.. (held out: 7000.., 8000..), scored the same way.
 Then every real forward run in ../shared/fixtures/real (on-foot sessions of
 files whose sessions are running): the share of its moving time called
 backward. Last, the detector's time on a 24k-record file.
@@ -36,7 +39,8 @@ from retrotrack.direction import detect_direction  # noqa: E402
 from retrotrack.model import Direction  # noqa: E402
 from retrotrack.readers import read_activity  # noqa: E402
 from retrotrack.simulate.gait import Gait, make_runner  # noqa: E402
-from retrotrack.simulate.session import Phase, difficulty_settings, simulate_activity  # noqa: E402
+from retrotrack.simulate.session import (  # noqa: E402
+    WALK_ROUND_SCENARIOS, Phase, difficulty_settings, simulate_activity)
 from retrotrack.simulate.truth import score_track  # noqa: E402
 
 REAL_DIR = REPO.parent / "shared" / "fixtures" / "real"
@@ -50,8 +54,10 @@ def base_seed(difficulty: str, held_out: bool) -> int:
     return (5000 if held_out else 1000) if difficulty == "easy" else (6000 if held_out else 2000)
 
 
-def run_set(difficulty: str, count: int, tmp: Path, held_out: bool = False) -> dict:
-    base = base_seed(difficulty, held_out)
+def run_set(difficulty: str, count: int, tmp: Path, held_out: bool = False, scenarios: tuple[str, ...] = ()) -> dict:
+    """Accuracy with and without heading on one set; `scenarios` (taken in turn) instead of the usual mix, on
+    seeds 2000 further on."""
+    base = base_seed(difficulty, held_out) + (2000 if scenarios else 0)
     out = {}
     for heading in (True, False):
         moving = correct = unknown = stopped = 0.0
@@ -60,7 +66,8 @@ def run_set(difficulty: str, count: int, tmp: Path, held_out: bool = False) -> d
         worst = []
         per_format = {"fit": [0.0, 0.0], "gpx": [0.0, 0.0]}
         for i in range(count):
-            sim = simulate_activity(base + i, difficulty=difficulty)
+            scenario = scenarios[i % len(scenarios)] if scenarios else None
+            sim = simulate_activity(base + i, difficulty=difficulty, scenario=scenario)
             fmt = "fit" if i % 2 == 0 else "gpx"
             path = sim.write(tmp / f"{sim.name}-{'h' if heading else 'noh'}.{fmt}", heading=heading)
             act = read_activity(path)
@@ -92,6 +99,17 @@ def run_set(difficulty: str, count: int, tmp: Path, held_out: bool = False) -> d
             "hours": moving / 3600.0,
         }
     return out
+
+
+def print_table(res: dict) -> None:
+    print(f"  {'':14s} {'accuracy':>9s} {'unknown':>8s} {'wrong':>7s} {'stopped':>8s} {'FIT':>7s} {'GPX':>7s}"
+          f" {'switch med':>10s} {'p90':>6s} {'missed':>9s} {'spurious':>8s}")
+    for heading in (True, False):
+        r = res[heading]
+        label = "with heading" if heading else "no heading"
+        print(f"  {label:14s} {r['accuracy']:9.4f} {r['unknown']:8.4f} {r['wrong']:7.4f} {r['as_stopped']:8.4f}"
+              f" {r['fit']:7.4f} {r['gpx']:7.4f} {r['switch_median']:9.2f}s {r['switch_p90']:5.1f}s"
+              f" {r['missed']:4d}/{r['switches']:<4d} {r['spurious']:8d}")
 
 
 def run_dynamics_set(difficulty: str, count: int, held_out: bool = False) -> tuple[float, float]:
@@ -178,14 +196,7 @@ def main() -> int:
         for difficulty in ("easy", "hard"):
             res = run_set(difficulty, count, Path(tmp), args.held_out)
             print(f"\n{difficulty} set: {count} simulated activities (FIT and GPX alternately, read back from files)")
-            print(f"  {'':14s} {'accuracy':>9s} {'unknown':>8s} {'wrong':>7s} {'stopped':>8s} {'FIT':>7s} {'GPX':>7s}"
-                  f" {'switch med':>10s} {'p90':>6s} {'missed':>9s} {'spurious':>8s}")
-            for heading in (True, False):
-                r = res[heading]
-                label = "with heading" if heading else "no heading"
-                print(f"  {label:14s} {r['accuracy']:9.4f} {r['unknown']:8.4f} {r['wrong']:7.4f} {r['as_stopped']:8.4f}"
-                      f" {r['fit']:7.4f} {r['gpx']:7.4f} {r['switch_median']:9.2f}s {r['switch_p90']:5.1f}s"
-                      f" {r['missed']:4d}/{r['switches']:<4d} {r['spurious']:8d}")
+            print_table(res)
             with_contact, without = run_dynamics_set(difficulty, count, args.held_out)
             print(f"  {'no heading, FIT with running dynamics':40s} {with_contact:.4f}"
                   f" ({without:.4f} with the contact time stripped)")
@@ -202,6 +213,12 @@ def main() -> int:
             ok &= passed
             print(f"  target: switch error median <= {SWITCH_TARGET_S} s (with heading): {'PASS' if passed else 'FAIL'}"
                   f"; without heading {res[False]['switch_median']:.2f} s")
+
+        for difficulty in ("easy", "hard"):
+            res = run_set(difficulty, count, Path(tmp), args.held_out, WALK_ROUND_SCENARIOS)
+            print(f"\n{difficulty} runners, backward running with forward walking round it: {count} activities"
+                  f" ({' and '.join(WALK_ROUND_SCENARIOS)} in turn)")
+            print_table(res)
 
     rows = real_forward_runs()
     print(f"\nreal forward runs in {REAL_DIR}: share of on-foot moving time called backward")

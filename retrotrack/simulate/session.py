@@ -33,6 +33,9 @@ HILL_CADENCE_PER_GRADE = 0.64
 """Running step rate at a given speed rises this much per unit of uphill grade and falls as much downhill:
 +4.5 % at 7 % incline (Padulo et al. 2012, J Strength Cond Res 26:1331)."""
 SCENARIOS = ("intervals", "shuttle", "bursts", "walk_mix", "fartlek", "pure_forward", "pure_backward")
+WALK_ROUND_SCENARIOS = ("backward_race", "backward_reps")
+"""Backward running with forward walking round it: a race file (walk to the start, race, walk off) and reps
+with walks between. Asked for by name only, so the SCENARIOS sets keep their draws."""
 
 
 @dataclass
@@ -276,6 +279,16 @@ def plan_session(rng: np.random.Generator, runner: Runner, scenario: str, hard: 
                 ph.append(_stop(rng, 5, 40, 0.3))
             else:
                 ph.append(Phase(FR, rng.uniform(40, 240), _speed(rng, runner, FR, rng.uniform(0.75, 1.35))))
+    elif scenario == "backward_race":
+        ph.append(Phase(FW, rng.uniform(90, 300), _speed(rng, runner, FW)))
+        ph.append(Phase(BR, rng.uniform(300, 1800), _speed(rng, runner, BR)))
+        ph.append(Phase(FW, rng.uniform(90, 300), _speed(rng, runner, FW)))
+    elif scenario == "backward_reps":
+        ph.append(Phase(FW, rng.uniform(90, 300), _speed(rng, runner, FW)))
+        for _ in range(int(rng.integers(3, 7))):
+            ph.append(Phase(BR, rng.uniform(60, 300), _speed(rng, runner, BR)))
+            ph.append(Phase(FW, rng.uniform(40, 150), _speed(rng, runner, FW)))
+        ph.append(Phase(FW, rng.uniform(60, 240), _speed(rng, runner, FW)))
     elif scenario in ("pure_forward", "pure_backward"):
         g = FR if scenario == "pure_forward" else BR
         for _ in range(int(rng.integers(1, 5))):
