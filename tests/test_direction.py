@@ -277,6 +277,56 @@ def test_forward_walks_between_backward_reps_stay_forward_without_heading():
     assert score_track(sim.truth, act.t_s, track.direction).accuracy >= 0.95
 
 
+@pytest.mark.parametrize("fmt", ["fit", "gpx"])
+def test_a_backward_race_between_forward_walks_is_not_called_forward(fmt):
+    """A race file without heading: walk to the start, 15 minutes backward, walk off. The walks are clearly
+    forward; that must not carry the running with them, as it did when the only one-gait hypotheses were
+    'all forward' and 'all backward'."""
+    plan = [Phase(FW, 180, RUNNER.forward_walk_mps), Phase(BR, 900, RUNNER.backward_run_mps),
+            Phase(FW, 200, RUNNER.forward_walk_mps)]
+    for seed in (28, 29):
+        sim = simulate(seed, plan)
+        act = activity_from_truth(sim, fmt, heading=False)
+        track = detect_direction(act)
+        mid = 0.5 * (act.t_s[1:] + act.t_s[:-1])
+        run = next(s for s in sim.truth.segments if s.gait == "backward_run")
+        racing = (mid > run.start_s + 5) & (mid < run.end_s - 5)
+        walking = np.zeros(mid.size, dtype=bool)
+        for seg in sim.truth.segments:
+            if seg.gait == "forward_walk":
+                walking |= (mid > seg.start_s + 5) & (mid < seg.end_s - 5)
+        assert np.mean(track.direction[racing] == Direction.FORWARD) <= 0.05, seed
+        assert np.mean(track.direction[walking] == Direction.FORWARD) >= 0.9, seed
+
+
+@pytest.mark.parametrize("kind", ["typical", "tall", "short", "fast"])
+def test_a_forward_run_between_forward_walks_stays_forward(kind):
+    runner = make_runner(np.random.default_rng(30), kind)
+    plan = [Phase(FW, 180, runner.forward_walk_mps), Phase(FR, 900, runner.forward_run_mps),
+            Phase(FW, 200, runner.forward_walk_mps)]
+    act = activity_from_truth(simulate(30, plan, runner), heading=False)
+    s = shares(act, detect_direction(act))
+    assert s[Direction.BACKWARD] <= 0.01, (kind, s)
+    assert s[Direction.FORWARD] >= 0.95, (kind, s)
+
+
+@pytest.mark.parametrize("seed", range(3000, 3004))
+def test_backward_sessions_with_forward_walks_round_them(seed):
+    """The benchmark's first sessions of backward running with forward walking round it (a race file, reps
+    with walks between), various runners, no heading: backward time is almost never called forward, and
+    never with confidence."""
+    scenario = ("backward_race", "backward_reps")[seed % 2]
+    sim = simulate_activity(seed, scenario=scenario)
+    act = activity_from_truth(sim, ("fit", "gpx")[seed % 2], heading=False)
+    track = detect_direction(act)
+    mid = 0.5 * (act.t_s[1:] + act.t_s[:-1])
+    dt = np.diff(act.t_s)
+    backward = sim.truth.direction_at(mid) == Direction.BACKWARD
+    called_forward = backward & (track.direction == Direction.FORWARD)
+    assert dt[called_forward].sum() <= 0.05 * dt[backward].sum()
+    assert dt[called_forward & (track.confidence >= 0.9)].sum() <= 0.01 * dt[backward].sum()
+
+
 def test_a_tall_runners_slow_jog_under_140_steps_is_judged_as_running():
     """A tall runner jogs forward at 2.4 m/s on about 142 steps/min, at the walk-run step rate; their
     backward reps are clearly running. The jogs still carry gait evidence, so they come out forward."""

@@ -10,25 +10,19 @@ from retrotrack.direction.gait import GAIT_PRIORS, _otsu_split, fit_line, fit_re
 from retrotrack.direction.windows import GaitFeatures, GaitWindows
 
 
-def features(speed_mps: np.ndarray, step_rate_spm: np.ndarray, *, walk: bool = False, seed: int = 0) -> GaitFeatures:
+def features(speed_mps: np.ndarray, step_rate_spm: np.ndarray, *, walk: bool | np.ndarray = False, seed: int = 0) -> GaitFeatures:
     """Gait windows for one interval per second, with the scatter a watch's windows show (1 % in step
     rate, 2 % in speed)."""
     rng = np.random.default_rng(seed)
     n = speed_mps.size
     log_v = np.log(speed_mps) + rng.normal(0.0, 0.02, n)
     log_c = np.log(step_rate_spm) + rng.normal(0.0, 0.01, n)
-    windows = GaitWindows(log_v, log_c, np.full(n, walk), np.full(n, 0.1), np.zeros(n))
+    windows = GaitWindows(log_v, log_c, np.broadcast_to(walk, (n,)).copy(), np.full(n, 0.1), np.zeros(n))
     return GaitFeatures(windows, windows, np.zeros(n), np.array([], dtype=int))
 
 
 def forward_rate_spm(speed_mps: np.ndarray, at_3_mps: float = 168.0) -> np.ndarray:
     return at_3_mps * (speed_mps / 3.0) ** 0.17
-
-
-def p_backward(verdict) -> np.ndarray:
-    """P(backward) per interval over the three hypotheses, as detect_direction combines them."""
-    ph = verdict.p_hypothesis
-    return ph["backward"] + ph["mixed"] * verdict.p_mixed
 
 
 def judge(f: GaitFeatures, switches_at: list[int] = ()):
@@ -74,7 +68,7 @@ def test_backward_reps_among_forward_running_are_a_second_class():
     verdict = judge(features(speed, rate), switches_at=list(np.cumsum([d for d, _, _ in legs])[:-1]))
     assert verdict.p_hypothesis["mixed"] > 0.99
     assert verdict.covered.all()
-    said_backward = p_backward(verdict) > 0.5
+    said_backward = verdict.p_backward > 0.5
     assert (said_backward == back).mean() > 0.97
 
 
@@ -82,16 +76,31 @@ def test_one_steady_run_at_the_populations_forward_gait_is_forward():
     speed = np.random.default_rng(5).uniform(2.8, 3.4, 900)
     verdict = judge(features(speed, forward_rate_spm(speed)))
     assert verdict.p_hypothesis["forward"] > 0.9
-    assert p_backward(verdict).max() < 0.1
+    assert verdict.p_backward.max() < 0.1
 
 
 def test_one_slow_run_with_quick_short_steps_is_backward():
     speed = np.random.default_rng(6).uniform(1.9, 2.3, 900)
     verdict = judge(features(speed, forward_rate_spm(speed) * np.exp(0.15)))
     assert verdict.p_hypothesis["backward"] > verdict.p_hypothesis["forward"]
-    assert p_backward(verdict).min() > 0.85
+    assert verdict.p_backward.min() > 0.85
 
 
 def test_too_little_steady_gait_is_no_verdict():
     speed = np.full(20, 3.0)
     assert judge(features(speed, forward_rate_spm(speed))) is None
+
+
+def test_walking_forward_round_one_backward_run_is_a_split():
+    """Walk to the start, run backward, walk off: the walking is forward at walking's step rate, the running
+    backward (12 % quicker steps than forward at its speed). 'All forward' and 'all backward' each misfit one
+    of them; running one way and walking the other fits both."""
+    legs = [(150, 1.4, True), (600, 2.1, False), (150, 1.35, True)]
+    speed = np.concatenate([np.full(d, v) for d, v, _ in legs])
+    walk = np.concatenate([np.full(d, w) for d, _, w in legs])
+    rate = np.where(walk, 114.0 * (speed / 1.4) ** 0.5, forward_rate_spm(speed) * np.exp(0.12))
+    verdict = judge(features(speed, rate, walk=walk), switches_at=[150, 750])
+    ph = verdict.p_hypothesis
+    assert max(ph, key=ph.get) == "run backward, walk forward"
+    assert verdict.p_backward[~walk].min() > 0.6
+    assert verdict.p_backward[walk].max() < 0.1

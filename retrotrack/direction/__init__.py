@@ -12,9 +12,11 @@ Evidence, strongest first:
    At one speed, backward steps are quicker and shorter.
    Per activity and per regime (walking, running), log step rate is regressed on
    log speed with an offset for backward, with population priors on every
-   coefficient. Three hypotheses are weighed by their Laplace-approximated
-   evidence: all forward, all backward, or mixed (a two-class model fitted by EM
-   with time-smoothed class probabilities). Only two classes a few noise widths
+   coefficient. The hypotheses are weighed by their Laplace-approximated
+   evidence: all forward, all backward, mixed (a two-class model fitted by EM
+   with time-smoothed class probabilities) and, where there is both running and
+   walking, running one way and walking the other (a backward race with the walk
+   to the start and off again). Only two classes a few noise widths
    apart count as two gaits; with one gait, population priors on step rate and
    speed decide, and a near call is left unknown. Ground contact time, where the
    file has running dynamics, is fitted beside step rate and tells the gaits apart.
@@ -133,8 +135,7 @@ def detect_direction(activity: Activity) -> DirectionTrack:
     verdict = judge_gait(f, heading_em, switch_p) if f is not None else None
     if verdict is not None:
         methods += ["gait", "contact"] if verdict.contact else ["gait"]
-        ph = verdict.p_hypothesis
-        p_back = ph["backward"] + ph["mixed"] * verdict.p_mixed
+        p_back = verdict.p_backward
     elif methods:
         p_back, _ = hmm_posterior(heading_em, switch_p)
     else:

@@ -2,15 +2,16 @@
 
 Per activity and per regime (walking, running), log step rate is regressed on log speed with an
 offset for backward, with population priors on every coefficient (and ground contact time, where
-the file has running dynamics, beside it). All forward, all backward and a two-class mixture fitted
-by EM are weighed by their Laplace-approximated evidence.
+the file has running dynamics, beside it). All forward, all backward, a two-class mixture fitted
+by EM and, with both running and walking, running one way and walking the other are weighed by their
+Laplace-approximated evidence.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -93,8 +94,15 @@ STANCE_LINE = LinePrior(np.array([np.log(260.0), -0.3, -1.0, 0.0]), np.array([0.
 (b2 near -1); backward, the aerial phase is longer (Cavagna et al. 2012, J Exp Biol 215:75), but how a
 watch or chest strap estimates contact running backward is not published, so the prior on d has no
 sign: contact time tells two gaits apart, the step rate says which is which."""
-HYPOTHESIS_PRIOR = {"forward": 0.5, "backward": 0.2, "mixed": 0.3}
-"""Before the data: most sessions are all forward; some mix; few are all backward."""
+HYPOTHESIS_PRIOR = {"forward": 0.5, "backward": 0.2, "mixed": 0.3, "run backward, walk forward": 0.2,
+                    "run forward, walk backward": 0.05}
+"""Relative weights before the data: most sessions are all forward; some mix; few are all backward. A session
+with both running and walking may also run one way and walk the other (the two splits, weighed only then): a
+backward runner walks forward to the start, between reps and after the finish; walking backward between
+forward runs is a rarer drill."""
+SPLITS = {"run backward, walk forward": {"run": 1, "walk": 0}, "run forward, walk backward": {"run": 0, "walk": 1}}
+SPLIT_LLR = 50.0
+"""Under a split, each regime's windows are of its direction whatever else the file says."""
 
 
 @dataclass
@@ -221,7 +229,7 @@ def _otsu_split(r: np.ndarray, w: np.ndarray) -> float:
 
 @dataclass
 class GaitVerdict:
-    """The gait's say: which hypothesis, and per interval P(backward) under 'mixed'."""
+    """The gait's say: which hypothesis, and per interval P(backward) under each."""
 
     p_hypothesis: dict
     p_mixed: np.ndarray
@@ -229,6 +237,17 @@ class GaitVerdict:
     """Intervals with gait data."""
     contact: bool = False
     """Ground contact time (running dynamics) took part."""
+    p_split: dict = field(default_factory=dict)
+    """Per interval P(backward) under each split hypothesis (running one way, walking the other)."""
+
+    @property
+    def p_backward(self) -> np.ndarray:
+        """Per interval P(backward) over all the hypotheses."""
+        ph = self.p_hypothesis
+        p = ph["backward"] + ph["mixed"] * self.p_mixed
+        for name, p_split in self.p_split.items():
+            p = p + ph[name] * p_split
+        return p
 
 
 def _log_normal_pdf(x: float, mean_sd: tuple[float, float]) -> float:
@@ -446,13 +465,30 @@ class _Judge:
                 best = alt
         return best
 
+    def score_split(self, labels: dict) -> float:
+        """Log evidence that each regime is all of one direction, `labels[regime]` (0 forward, 1 backward):
+        the regimes' own one-direction fits; blocks with no gait take either direction."""
+        inside = np.zeros(self.head.shape[0], dtype=bool)
+        total = self.contact_one
+        for r in self.regimes:
+            total += float(self.head[r.mask, labels[r.name]].sum()) + self.fixed[r.name, labels[r.name]][0]
+            inside |= r.mask
+        return total + float(np.sum(np.logaddexp(self.head[~inside, 0], self.head[~inside, 1]) - np.log(2.0)))
+
+    def splits(self) -> dict:
+        """The split hypotheses this activity can hold: it needs both running and walking."""
+        return SPLITS if {r.name for r in self.regimes} == {"run", "walk"} else {}
+
     def hypotheses(self, mixed: _Mixed) -> dict:
-        """P('forward'), P('backward'), P('mixed') given the evidence and HYPOTHESIS_PRIOR."""
+        """P of each hypothesis ('forward', 'backward', 'mixed' and the splits) given the evidence and
+        HYPOTHESIS_PRIOR."""
         scores = {
             "forward": self.score_fixed(0) + np.log(HYPOTHESIS_PRIOR["forward"]),
             "backward": self.score_fixed(1) + np.log(HYPOTHESIS_PRIOR["backward"]),
             "mixed": mixed.log_evidence + np.log(HYPOTHESIS_PRIOR["mixed"]),
         }
+        for name, labels in self.splits().items():
+            scores[name] = self.score_split(labels) + np.log(HYPOTHESIS_PRIOR[name])
         top = max(scores.values())
         unnorm = {key: np.exp(v - top) for key, v in scores.items()}
         total = sum(unnorm.values())
@@ -481,7 +517,8 @@ class _Judge:
 
 
 def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) -> GaitVerdict | None:
-    """Weigh 'all forward', 'all backward' and 'mixed' (an HMM over a two-class gait model) on the evidence.
+    """Weigh 'all forward', 'all backward', 'mixed' (an HMM over a two-class gait model) and the splits
+    (running one way, walking the other) on the evidence.
 
     The hypotheses are weighed on a coarse grid (_Judge); the chosen models then
     label every interval at full resolution.
@@ -492,7 +529,17 @@ def judge_gait(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray) ->
     mixed = judge.best_mixed()
     p_hypothesis = judge.hypotheses(mixed)
     post, covered = _label_intervals(f, heading_em, switch_p, judge, mixed, judge.one_class_refits(mixed))
-    return GaitVerdict(p_hypothesis, post, covered, bool(judge.contact))
+    p_split = {name: _split_labels(f.short, heading_em, switch_p, labels) for name, labels in judge.splits().items()}
+    return GaitVerdict(p_hypothesis, post, covered, bool(judge.contact), p_split)
+
+
+def _split_labels(g: GaitWindows, heading_em: np.ndarray, switch_p: np.ndarray, labels: dict) -> np.ndarray:
+    """P(backward) per interval when running is all one way and walking all the other (`labels`): each
+    window takes its regime's direction, and the intervals between follow the heading and the switch hints."""
+    llr = np.zeros(heading_em.shape[0])
+    for regime, label in labels.items():
+        llr[(g.weight > 0) & (g.walk == (regime == "walk"))] = SPLIT_LLR if label else -SPLIT_LLR
+    return hmm_posterior(heading_em + log_em_from_llr(llr), switch_p)[0]
 
 
 def _label_intervals(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarray, judge: _Judge, mixed: _Mixed,
