@@ -15,7 +15,8 @@ from retrotrack.simulate.gait import Gait, make_runner
 from retrotrack.simulate.gps import correlated_gps_error
 from retrotrack.simulate.gpxwriter import write_activity_gpx
 from retrotrack.simulate.routes import loop_route, out_and_back_route, track_route
-from retrotrack.simulate.session import SCENARIOS, Phase, Recording, activity_from_truth, simulate_activity
+from retrotrack.simulate.session import (
+    SCENARIOS, WALK_ROUND_SCENARIOS, Phase, Recording, activity_from_truth, simulate_activity)
 from retrotrack.simulate.truth import Truth, TruthSegment, predicted_switches, score_track
 
 START = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
@@ -171,7 +172,7 @@ def test_routes():
 # --- sessions ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("scenario", SCENARIOS + WALK_ROUND_SCENARIOS)
 def test_sessions_are_consistent(scenario):
     sim = simulate_activity(40, scenario=scenario, difficulty="hard")
     t = sim.t_s
@@ -189,6 +190,14 @@ def test_sessions_are_consistent(scenario):
     # Laps tile the activity.
     assert sim.laps[0][0] == 0.0 and sim.laps[-1][1] == t[-1]
     assert all(a[1] == b[0] for a, b in zip(sim.laps, sim.laps[1:]))
+
+
+@pytest.mark.parametrize("scenario", WALK_ROUND_SCENARIOS)
+def test_backward_sessions_walk_forward_round_the_running(scenario):
+    gaits = [s.gait for s in simulate_activity(41, scenario=scenario).truth.segments if s.gait is not None]
+    assert gaits[0] == gaits[-1] == "forward_walk"
+    assert set(gaits) == {"forward_walk", "backward_run"}
+    assert gaits.count("backward_run") == 1 if scenario == "backward_race" else gaits.count("backward_run") >= 3
 
 
 def test_sessions_are_deterministic():
