@@ -341,8 +341,8 @@ class _Judge:
         sub = np.arange(0, m, k)
         g = f.stretch
         self.regimes: list[_Regime] = []
-        for regime, walk in (("run", False), ("walk", True)):
-            mask = (g.weight[sub] > 0) & (g.walk[sub] == walk)
+        for regime in ("run", "walk"):
+            mask = g.of_regime(regime)[sub]
             w = k * g.weight[sub][mask]
             if w.sum() * GAIT_CORR_S >= MIN_REGIME_S:
                 self.regimes.append(_Regime(regime, mask, _covariates(regime, g, sub[mask]), g.log_c[sub][mask], w,
@@ -538,7 +538,7 @@ def _split_labels(g: GaitWindows, heading_em: np.ndarray, switch_p: np.ndarray, 
     window takes its regime's direction, and the intervals between follow the heading and the switch hints."""
     llr = np.zeros(heading_em.shape[0])
     for regime, label in labels.items():
-        llr[(g.weight > 0) & (g.walk == (regime == "walk"))] = SPLIT_LLR if label else -SPLIT_LLR
+        llr[g.of_regime(regime)] = SPLIT_LLR if label else -SPLIT_LLR
     return hmm_posterior(heading_em + log_em_from_llr(llr), switch_p)[0]
 
 
@@ -556,12 +556,12 @@ def _label_intervals(f: GaitFeatures, heading_em: np.ndarray, switch_p: np.ndarr
     covered = np.zeros(m, dtype=bool)
     pieces = []
     for r in judge.regimes:
-        full = (g.weight > 0) & (g.walk == (r.name == "walk"))
+        full = g.of_regime(r.name)
         covered |= full
         if r.name in mixed.blind or not full.any():
             continue
         x = _covariates(r.name, g, full)
-        both = (fit_on.weight[full] > 0) & (fit_on.walk[full] == g.walk[full])
+        both = fit_on.of_regime(r.name)[full]
         x_fit = _covariates(r.name, fit_on, full)
         options = []
         for weight, model in refit.get(r.name, ((1.0, mixed.models[r.name]),)):

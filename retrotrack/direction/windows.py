@@ -59,6 +59,10 @@ class GaitWindows:
     log_s: np.ndarray | None = None
     """Log ground contact time (running dynamics), NaN where the window lacks it; None without it."""
 
+    def of_regime(self, regime: str) -> np.ndarray:
+        """The windows with evidence that are of `regime` ("run" or "walk")."""
+        return (self.weight > 0) & (self.walk == (regime == "walk"))
+
 
 @dataclass
 class GaitFeatures:
