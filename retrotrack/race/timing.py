@@ -406,12 +406,14 @@ def _read_track(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarray,
     speed = speed_profile_mps(activity, x, y)
     if directions is None:
         directions = detect_direction(activity)
-    dev = watch_distance(activity, t, x, y)
-    clock = ProgressClock(t, dev, activity.speed_mps) if dev is not None else None
     if activity.format == "gpx":
-        device_speed = recorded_speed_mps(activity) is not None
+        gpx_speed = recorded_speed_mps(activity)
+        dev = gpx_speed_distance(t, x, y, gpx_speed, dist) if gpx_speed is not None else None
+        device_speed = gpx_speed is not None
     else:
+        dev = watch_distance(activity, t, x, y)
         device_speed = np.isfinite(np.asarray(activity.speed_mps, dtype=float)).mean() > 0.5
+    clock = ProgressClock(t, dev, activity.speed_mps) if dev is not None else None
     # Without the watch's own speed, GPS jitter around a standing runner looks like a metre a second:
     # setting off is judged on displacement over a few seconds instead.
     go_speed = speed if device_speed else displacement_speed_mps(t, x, y)
@@ -838,6 +840,13 @@ def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarr
     v = recorded_speed_mps(activity)
     if v is None:
         return None
+    return gpx_speed_distance(t, x, y, v, smoothed_distance_m(t, x, y))
+
+
+def gpx_speed_distance(t: np.ndarray, x: np.ndarray, y: np.ndarray, v: np.ndarray,
+                       path_m: np.ndarray) -> np.ndarray | None:
+    """A GPX file's recorded speed `v` integrated to a distance, unless it is no second sensor (the
+    positions' own steps over time) or is in other units than m/s; `path_m` is smoothed_distance_m."""
     dt = np.diff(t)
     ok = np.isfinite(x) & np.isfinite(y)
     steps = np.hypot(np.diff(x), np.diff(y))
@@ -851,9 +860,8 @@ def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarr
     gap = dt > GPX_SPEED_GAP_S
     step[gap] = np.where(pair[gap], steps[gap], 0.0)
     d = np.concatenate(([0.0], np.cumsum(step)))
-    path = smoothed_distance_m(t, x, y)
     # GPX leaves units to the writer: a speed in km/h or knots is no measure of the distance run.
-    if not GPX_SPEED_SCALE[0] <= d[-1] / max(float(path[-1] - path[0]), 1.0) <= GPX_SPEED_SCALE[1]:
+    if not GPX_SPEED_SCALE[0] <= d[-1] / max(float(path_m[-1] - path_m[0]), 1.0) <= GPX_SPEED_SCALE[1]:
         return None
     return independent_distance(t, d, x, y)
 
