@@ -89,6 +89,10 @@ class Activity:
     pauses: list[tuple[float, float]] = field(default_factory=list)
     """(start_s, end_s) spans when the watch's timer was stopped."""
     warnings: list[str] = field(default_factory=list)
+    damage: list[str] = field(default_factory=list)
+    """Those of `warnings` that say the file itself is damaged: cut off, a failed CRC, records or positions
+    dropped as corrupt. A race track that falls short with damage is an `error`, not a `dnf`; a clean-up
+    such as a GPS glitch left out is no damage."""
     device_distance_m: float | None = None
     """The device's own session total, when the file has one."""
 

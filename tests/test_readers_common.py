@@ -109,6 +109,7 @@ def test_device_distance_restarting_with_each_session_is_joined():
     assert act.distance_m[-1] == pytest.approx(640.0)
     assert np.all(np.diff(act.distance_m) >= 0)
     assert act.device_distance_m == pytest.approx(640.0)
+    assert act.warnings == []  # a restart is no corrupt jump
 
 
 def test_distance_from_positions_is_two_dimensional():
@@ -147,6 +148,8 @@ def test_position_glitches_and_null_island_are_ignored():
     assert np.isnan(act.lat_deg[10]) and np.isnan(act.lat_deg[3])
     assert act.distance_m[-1] == pytest.approx(57.0, rel=0.01)
     assert any("GPS glitch" in w for w in act.warnings)
+    # A GPS glitch is the receiver's, not damage to the file.
+    assert act.damage == [w for w in act.warnings if "corrupt data" in w] and not any("glitch" in w for w in act.damage)
 
 
 def test_positions_outside_the_globe_are_ignored_with_a_warning():
@@ -287,6 +290,7 @@ def test_truncated_gzipped_fit_is_partial_with_warnings():
     act = read_data(data[: len(data) - 30], "cut.fit.gz")
     assert 0 < len(act) <= 30
     assert act.warnings and "truncated" in act.warnings[0]
+    assert act.damage and "truncated" in act.damage[0]
 
 
 def test_a_reader_crash_becomes_one_line_read_error(monkeypatch):

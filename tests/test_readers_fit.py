@@ -238,6 +238,7 @@ def test_truncated_file_is_read_up_to_the_damage():
     act = read_data(data[: len(data) // 2], "cut.fit")
     assert 50 < len(act) < 200
     assert act.warnings[0].startswith("the file is truncated")
+    assert act.damage == act.warnings[:1]
 
 
 def test_missing_final_crc_is_a_warning():
@@ -252,6 +253,7 @@ def test_crc_mismatch_is_a_warning():
     data[-2] ^= 0xFF
     act = read_data(bytes(data), "badcrc.fit")
     assert len(act) == 20 and any("CRC" in w for w in act.warnings)
+    assert act.damage and all("CRC" in w for w in act.damage)
 
 
 def test_our_crc_matches_the_writer():

@@ -114,7 +114,7 @@ def test_undefined_coordinates_are_dropped_with_a_warning():
     body = points(5) + '<trkpt lat="undefined" lon="undefined"><time>2026-06-14T09:10:00Z</time></trkpt>'
     act = read_data(gpx(body), "osmand.gpx")
     assert len(act) == 5
-    assert any("unusable coordinates" in w for w in act.warnings)
+    assert any("unusable coordinates" in w for w in act.warnings) and not act.damage
     only_bad = '<trkpt lat="undefined" lon="undefined"/><trkpt lat="y" lon="1"/>'
     with pytest.raises(ReadError, match="bad.gpx: no usable track points"):
         read_data(gpx(only_bad), "bad.gpx")
@@ -123,10 +123,18 @@ def test_undefined_coordinates_are_dropped_with_a_warning():
 def test_points_without_time():
     body = points(5) + '<trkpt lat="53.35" lon="-6.26"><time>yesterday</time></trkpt>'
     act = read_data(gpx(body), "x.gpx")
-    assert len(act) == 5 and any("without a valid time" in w for w in act.warnings)
+    assert len(act) == 5 and any("without a valid time" in w for w in act.warnings) and not act.damage
     route = gpx('<trkpt lat="53.35" lon="-6.26"/><trkpt lat="53.36" lon="-6.26"/>')
     with pytest.raises(ReadError, match="no usable track points"):
         read_data(route, "route.gpx")
+
+
+def test_a_file_cut_off_part_way_is_read_up_to_the_damage():
+    data = gpx(points(40))
+    act = read_data(data[: data.index(b"<trkpt", len(data) // 2) + 30], "cut.gpx")
+    assert 15 < len(act) < 40
+    assert act.damage and act.damage[0].startswith("the file is cut off or damaged")
+    assert act.warnings[0] == act.damage[0]
 
 
 def test_not_xml_and_not_gpx():

@@ -35,7 +35,7 @@ def race(**kw):
     return RaceInfo(**args)
 
 
-def activity(t_gun, x, y=None, *, warnings=(), fmt="sim"):
+def activity(t_gun, x, y=None, *, warnings=(), damage=(), fmt="sim"):
     """An activity from positions (metres on the local frame) at times since the gun."""
     t_gun = np.asarray(t_gun, dtype=float)
     x = np.asarray(x, dtype=float)
@@ -50,7 +50,7 @@ def activity(t_gun, x, y=None, *, warnings=(), fmt="sim"):
     ch["speed_mps"] = sp
     ch["cadence_spm"] = np.where(sp > 0.5, 180.0, 0.0)
     return Activity(file="t.fit", format=fmt, start_time=GUN + timedelta(seconds=float(t_gun[0])),
-                    t_s=t_gun - t_gun[0], warnings=list(warnings), **ch)
+                    t_s=t_gun - t_gun[0], warnings=[*damage, *warnings], damage=list(damage), **ch)
 
 
 def labels(act, direction=Direction.BACKWARD, forward_between=None):
@@ -258,9 +258,20 @@ def test_a_track_run_somewhere_else_says_so():
 
 def test_damaged_track_before_the_finish_is_an_error():
     t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0, until=60, cooldown=False)
-    act = activity(t, x, warnings=["the file is truncated at byte 6730"])
+    act = activity(t, x, damage=["the file is truncated at byte 6730"])
     r = time_activity(act, race(), labels(act))
     assert r.status == "error" and "truncated" in r.reason
+
+
+def test_a_warning_that_is_no_damage_leaves_a_dnf_and_a_dns_as_they_are():
+    glitch = ["ignored 1 position far off the track (GPS glitch)"]
+    t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0, until=60, cooldown=False)
+    act = activity(t, x, warnings=glitch)
+    r = time_activity(act, race(), labels(act))
+    assert r.status == "dnf" and "without reaching the finish" in r.reason
+    t = np.arange(-60.0, 120.0)
+    r = time_activity(activity(t, np.full(t.size, -30.0), warnings=glitch), race(), with_trace=False)
+    assert r.status == "dns" and "GPS glitch" not in r.reason
 
 
 def test_dns_without_a_start_crossing_after_the_gun():

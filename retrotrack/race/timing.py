@@ -298,7 +298,7 @@ class _Track:
 
     @property
     def damaged(self) -> bool:
-        return bool(self.activity.warnings)
+        return bool(self.activity.damage)
 
 
 @dataclass
@@ -392,9 +392,9 @@ def _untimed(activity: Activity, reason: str, check_reason: str, *, damage_is_wh
              **extra) -> RunnerTiming:
     """A track with no race in it: `dns`, or `error` where the file is damaged (and then, given
     `damage_is_why`, the damage is the reason: "<damage_is_why>: <what the reader found>")."""
-    damaged = bool(activity.warnings)
+    damaged = bool(activity.damage)
     if damaged and damage_is_why is not None:
-        reason = f"{damage_is_why}: {activity.warnings[0]}"
+        reason = f"{damage_is_why}: {activity.damage[0]}"
     return RunnerTiming(status="error" if damaged else "dns", reason=reason,
                         direction=DirectionCheck(None, "unverified", check_reason), **extra)
 
@@ -610,7 +610,7 @@ def _check_and_verdict(timing: RunnerTiming, tr: _Track, race: RaceInfo, n_count
     laps = f" ({n_counted} of {n_laps} finish-line crossings)" if n_laps > 1 else ""
     if tr.damaged:
         timing.status = "error"
-        timing.reason = f"track damaged before the finish, readable to {where}{laps}: {tr.activity.warnings[0]}"
+        timing.reason = f"track damaged before the finish, readable to {where}{laps}: {tr.activity.damage[0]}"
     elif end < t[-1] - PACE_HELD_S:
         timing.status = "dnf"
         timing.reason = f"stopped racing after {where}{laps}, without reaching the finish"

@@ -57,6 +57,7 @@ def read_data(data: bytes, name: str) -> Activity:
         raise ReadError(name, f"cannot read as {reader.name.upper()}: {type(exc).__name__}: {exc}") from None
     if problem:
         activity.warnings.insert(0, problem)
+        activity.damage.insert(0, problem)
     return activity
 
 

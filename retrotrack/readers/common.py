@@ -92,9 +92,16 @@ class RawActivity:
     sessions: list[RawSession] = field(default_factory=list)
     pauses: list[tuple[float, float]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    damage: list[str] = field(default_factory=list)
+    """Those of `warnings` that say the file is damaged (see Activity.damage)."""
     device_distance_m: float | None = None
     distance_is_device: bool = True
     """False when the file's distance channel is not the device's own odometer."""
+
+    def note_damage(self, message: str) -> None:
+        """A warning that the file itself is damaged."""
+        self.warnings.append(message)
+        self.damage.append(message)
 
 
 def on_foot_mask(times: np.ndarray, sessions: list[RawSession], sport: str,
@@ -155,7 +162,7 @@ def _drop_far_times(raw: RawActivity) -> None:
         return
     odd = t[~keep]
     example = datetime.fromtimestamp(float(odd[0]), timezone.utc).strftime("%Y-%m-%d") if np.isfinite(odd[0]) else "?"
-    raw.warnings.append(
+    raw.note_damage(
         f"dropped {_plural(int((~keep).sum()), 'record')} with timestamps days away from the rest "
         f"(e.g. {example}): corrupt data"
     )
@@ -197,7 +204,7 @@ def _drop_backward_steps(raw: RawActivity) -> None:
         keep = np.zeros(raw.times.size, dtype=bool)
         keep[idx] = True
     dropped = int(raw.times.size - keep.sum())
-    raw.warnings.append(f"dropped {_plural(dropped, 'record')} whose timestamp steps backward")
+    raw.note_damage(f"dropped {_plural(dropped, 'record')} whose timestamp steps backward")
     _keep(raw, keep)
 
 
@@ -239,7 +246,7 @@ def _clean_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
     known = np.isfinite(lat) | np.isfinite(lon)
     outside = known & (~(np.abs(lat) <= 90.0) | ~(np.abs(lon) <= 180.0))
     if outside.any():
-        raw.warnings.append(f"ignored {_plural(int(outside.sum()), 'position')} outside the globe (corrupt data)")
+        raw.note_damage(f"ignored {_plural(int(outside.sum()), 'position')} outside the globe (corrupt data)")
     bad = outside | ((lat == 0.0) & (lon == 0.0)) | (np.isfinite(lat) != np.isfinite(lon))
     lat[bad] = np.nan
     lon[bad] = np.nan
@@ -282,7 +289,7 @@ def _drop_unreachable_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
     if idx.size == 2:
         lat[idx] = np.nan
         lon[idx] = np.nan
-        raw.warnings.append("ignored both positions: they lie an impossible distance apart (corrupt data)")
+        raw.note_damage("ignored both positions: they lie an impossible distance apart (corrupt data)")
         return
     head = idx[: min(idx.size, 15)]
     spread = haversine_m(lat[head][:, None], lon[head][:, None], lat[head][None, :], lon[head][None, :])
@@ -300,7 +307,7 @@ def _drop_unreachable_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
     if gone.size:
         lat[gone] = np.nan
         lon[gone] = np.nan
-        raw.warnings.append(f"ignored {_plural(int(gone.size), 'position')} no one could have reached (corrupt data)")
+        raw.note_damage(f"ignored {_plural(int(gone.size), 'position')} no one could have reached (corrupt data)")
 
 
 def _drop_impossible_speed(raw: RawActivity, on_foot: np.ndarray) -> np.ndarray:
@@ -308,7 +315,7 @@ def _drop_impossible_speed(raw: RawActivity, on_foot: np.ndarray) -> np.ndarray:
     limit = np.where(on_foot, MAX_FOOT_SPEED_MPS, MAX_ANY_SPEED_MPS)
     bad = np.isfinite(speed) & (speed > limit)
     if bad.any() and bad.sum() <= max(1, MAX_BAD_SPEED_SHARE * bad.size):
-        raw.warnings.append(f"dropped {_plural(int(bad.sum()), 'record')} with an impossible speed (corrupt data)")
+        raw.note_damage(f"dropped {_plural(int(bad.sum()), 'record')} with an impossible speed (corrupt data)")
         _keep(raw, ~bad)
         return on_foot[~bad]
     return on_foot
@@ -370,7 +377,8 @@ def _without_distance_jumps(raw: RawActivity, t: np.ndarray, d: np.ndarray) -> n
     """
     limit = MAX_ANY_SPEED_MPS * np.maximum(np.diff(t), 1.0) + REACH_SLACK_M
     inc = np.diff(d)
-    if not np.any(np.abs(inc) > limit):
+    # Only jumps forward: a drop is a restart (a multisport leg, a reset), joined by _device_distance.
+    if not np.any(inc > limit):
         return d
     spike = np.zeros(d.size, dtype=bool)
     spike[1:-1] = (inc[:-1] > limit[:-1]) & (-inc[1:] > limit[1:])
@@ -412,7 +420,7 @@ def _check_summary_covers_records(raw: RawActivity, t_end: float) -> None:
     summary_end = max(s.end for s in raw.sessions)
     span = summary_end - min(s.start for s in raw.sessions)
     if summary_end - t_end > max(60.0, 0.1 * span):
-        raw.warnings.append(
+        raw.note_damage(
             f"the device's summary runs {summary_end - t_end:.0f} s past the last record: "
             "the end of the recording is missing"
         )
@@ -496,6 +504,7 @@ def finish_activity(raw: RawActivity) -> Activity:
         sessions=sessions,
         pauses=_clip_spans(raw.pauses, t0, t_end),
         warnings=list(dict.fromkeys(raw.warnings)),
+        damage=list(dict.fromkeys(raw.damage)),
         device_distance_m=device_distance,
         **{name: ch[name] for name in CHANNELS},
     )

@@ -73,6 +73,8 @@ def _make_crc_table_16(table_8: tuple[int, ...]) -> list[int]:
     return crc.tolist()
 
 
+HEADER_CRC_BAD = "a FIT header's CRC does not match (the file may be damaged)"
+FILE_CRC_BAD = "the file's CRC does not match: some data may be corrupt"
 _CRC_TABLE = _make_crc_table()
 _CRC_TABLE_16 = _make_crc_table_16(_CRC_TABLE)
 
@@ -90,7 +92,9 @@ class _Decoded:
         self.correlation: int | None = None
         self.activity_local: tuple[int, int] | None = None
         self.problems: list[str] = []
+        self.crc_problems: list[str] = []
         self.damage: str | None = None
+        """Where the file stops decoding (truncated, or damaged part-way)."""
 
 
 def _values(frame: FitDataMessage, names: tuple[str, ...]) -> dict:
@@ -170,9 +174,9 @@ def _decode(data: bytes) -> _Decoded:
     if fast is not None:
         rows, others = fast
         out = _decode_frames(others)
-        if out.damage is None and not out.problems and not out.rows:
+        if out.damage is None and not out.problems and not out.crc_problems and not out.rows:
             out.rows = rows
-            out.problems = _crc_problems(data) + out.problems
+            out.crc_problems = _crc_problems(data)
             return out
     return _decode_frames(data)
 
@@ -184,10 +188,10 @@ def _crc_problems(data: bytes) -> list[str]:
     if header_size >= 14:
         stored = int.from_bytes(data[12:14], "little")
         if stored and crc16(data[:12]) != stored:
-            problems.append("a FIT header's CRC does not match (the file may be damaged)")
+            problems.append(HEADER_CRC_BAD)
     stored = int.from_bytes(data[-2:], "little")
     if stored and crc16(memoryview(data)[:-2]) != stored:
-        problems.append("the file's CRC does not match: some data may be corrupt")
+        problems.append(FILE_CRC_BAD)
     return problems
 
 
@@ -245,13 +249,13 @@ def _decode_frames(data: bytes) -> _Decoded:
                     file_start = pos
                     header_size, body_size = frame.header_size, frame.body_size
                     if frame.crc and header_size >= 14 and crc16(data[pos:pos + 12]) != frame.crc:
-                        out.problems.append("a FIT header's CRC does not match (the file may be damaged)")
+                        out.crc_problems.append(HEADER_CRC_BAD)
                     pos += header_size + body_size
                     descriptions.clear()
                     columns = {f: j for f, j in columns.items() if f.__class__ is not DevField}
                 elif frame.__class__ is FitCRC:
                     if frame.crc and crc16(memoryview(data)[file_start:file_start + header_size + body_size]) != frame.crc:
-                        out.problems.append("the file's CRC does not match: some data may be corrupt")
+                        out.crc_problems.append(FILE_CRC_BAD)
                     pos += 2
         except Exception as exc:  # fitdecode raises FitError, ValueError, struct.error... on damage
             out.damage = _describe_damage(exc, reader, len(data), len(rows))
@@ -387,9 +391,8 @@ def decode_fit(data: bytes, name: str) -> RawActivity:
     if len(data) < 12 or data[8:12] != b".FIT":
         raise ReadError(name, "not a FIT file (no .FIT header)")
     dec = _decode(data)
-    warn = list(dec.problems)
-    if dec.damage:
-        warn.insert(0, dec.damage)
+    damage = ([dec.damage] if dec.damage else []) + dec.crc_problems
+    warn = damage + dec.problems
     if not dec.rows:
         raise ReadError(name, dec.damage or "no records in this FIT file")
     arr = np.array(dec.rows, dtype=float)
@@ -438,6 +441,7 @@ def decode_fit(data: bytes, name: str) -> RawActivity:
         sessions=sessions,
         pauses=_pauses(dec, base),
         warnings=warn,
+        damage=damage,
         device_distance_m=device_distance,
     )
 

@@ -97,6 +97,9 @@ def decode_gpx(data: bytes, name: str) -> RawActivity:
     """Decode GPX bytes into a RawActivity (absolute times, cleaned later)."""
     warnings: list[str] = []
     root = parse_xml(data, name, warnings)
+    # The one warning parse_xml gives is that the file is cut off; dropped points are an exporter's habit
+    # (OsmAnd writes lat="undefined" for a fix it lacks).
+    damage = list(warnings)
     if local_name(root.tag) != "gpx":
         raise ReadError(name, f"not a GPX file (its root element is <{local_name(root.tag)}>)")
     times: list[float] = []
@@ -171,6 +174,7 @@ def decode_gpx(data: bytes, name: str) -> RawActivity:
         device=creator.strip() if creator else None,
         pauses=pauses,
         warnings=warnings,
+        damage=damage,
     )
 
 

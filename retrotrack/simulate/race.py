@@ -282,7 +282,7 @@ class SimRunner:
         ch["step_length_m"] = np.where(ch["cadence_spm"] > 0, ch["speed_mps"] * 60.0 / np.maximum(ch["cadence_spm"], 1e-9), np.nan)
         warnings = ["file ends part-way (truncated)"] if self.cut_at_s is not None else []
         return Activity(file=file, format="sim", start_time=self.start_time, t_s=self.t_s[:n].astype(float),
-                        sport="running", warnings=warnings, **ch)
+                        sport="running", warnings=warnings, damage=list(warnings), **ch)
 
 
 FIRST = ["Aoife", "Ciara", "Niamh", "Saoirse", "Orla", "Sean", "Cian", "Darragh", "Eoin", "Fionn", "Roisin",
