@@ -13,6 +13,7 @@ import click
 
 from retrotrack import __version__
 from retrotrack.errors import RetrotrackError
+from retrotrack.text import fmt_clock
 
 
 def _fail_cleanly(func):
@@ -57,10 +58,7 @@ def _warn(file: str, warnings: list[str]) -> None:
 def _hms(seconds: float | None) -> str:
     if seconds is None:
         return "-"
-    seconds = int(round(seconds))
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return fmt_clock(seconds)
 
 
 def _dump_json(doc: dict) -> str:

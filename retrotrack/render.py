@@ -19,7 +19,6 @@ import re
 import unicodedata
 from collections import Counter
 from datetime import date, datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -32,12 +31,15 @@ from markupsafe import Markup
 from retrotrack import __version__, svg
 from retrotrack.atomic import write_atomic
 from retrotrack.model import Activity, Direction
+from retrotrack.race.model import STATUSES
+from retrotrack.text import fmt_clock as clock_text
+from retrotrack.text import half_up
 
 if TYPE_CHECKING:
     from retrotrack.analysis import Analysis, LapSummary, Segment, Split, Summary
     from retrotrack.race.model import RaceInfo, RunnerResult
 
-STATUS_ORDER = ("finished", "dq", "dnf", "dns", "error")
+STATUS_ORDER = STATUSES
 STATUS_LABELS = {"finished": "Finished", "dq": "DQ", "dnf": "DNF", "dns": "DNS", "error": "Error"}
 STATUS_TITLES = {
     "finished": "Finished",
@@ -124,17 +126,12 @@ def json_script(data: Any) -> Markup:
 # --------------------------------------------------------------------------- formatting
 
 
-def _round(value: float, places: str) -> Decimal:
-    """Round half up on the decimal value people see (1023.45 -> 1023.5)."""
-    return Decimal(repr(float(value))).quantize(Decimal(places), rounding=ROUND_HALF_UP)
-
-
 def fmt_time(seconds: float | None) -> str:
     """A race time to 0.1 s: 13.6, 17:03.4, 1:02:03.4; '–' when there is none."""
     if seconds is None or not math.isfinite(seconds):
         return "–"
     neg = seconds < 0
-    tenths = int(_round(abs(seconds), "0.1") * 10)
+    tenths = int(half_up(abs(seconds), "0.1") * 10)
     whole, frac = divmod(tenths, 10)
     h, rem = divmod(whole, 3600)
     m, s = divmod(rem, 60)
@@ -151,17 +148,14 @@ def fmt_clock(seconds: float | None) -> str:
     """A duration to the second: 45:07 or 1:02:03."""
     if seconds is None or not math.isfinite(seconds):
         return "–"
-    whole = int(_round(max(seconds, 0.0), "1"))
-    h, rem = divmod(whole, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return clock_text(max(seconds, 0.0))
 
 
 def fmt_pace(s_per_km: float | None) -> str:
     """Pace as m:ss/km."""
     if s_per_km is None or not math.isfinite(s_per_km) or s_per_km <= 0 or s_per_km >= 3600:
         return "–"
-    whole = int(_round(s_per_km, "1"))
+    whole = int(half_up(s_per_km, "1"))
     m, s = divmod(whole, 60)
     return f"{m}:{s:02d}/km"
 
@@ -171,11 +165,11 @@ def fmt_distance(metres: float | None) -> str:
     if metres is None or not math.isfinite(metres):
         return "–"
     if metres < 1000:
-        return f"{_round(metres, '1')} m"
+        return f"{half_up(metres, '1')} m"
     km = metres / 1000
     if abs(km - round(km)) < 1e-9:
         return f"{int(round(km))} km"
-    return f"{_round(km, '0.01').normalize():f} km" if km < 10 else f"{_round(km, '0.1').normalize():f} km"
+    return f"{half_up(km, '0.01').normalize():f} km" if km < 10 else f"{half_up(km, '0.1').normalize():f} km"
 
 
 def fmt_pct(fraction: float | None) -> str:
@@ -229,7 +223,7 @@ def _fold(text: str) -> str:
 
 def _natural(text: str) -> tuple:
     """Sort key that puts bib 9 before bib 10."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in re.split(r"(\d+)", text or "") if p)
+    return tuple((0, int(p), "") if p.isdecimal() else (1, 0, p.casefold()) for p in re.split(r"(\d+)", text or "") if p)
 
 
 # --------------------------------------------------------------------------- file names
@@ -478,12 +472,6 @@ def _race_index(result, rows: list[dict], notes: list[dict], generated_at) -> st
         categories=categories,
         generated_at=_generated(generated_at),
     )
-
-
-def render_runner_page(result, runner, generated_at: str | datetime | None = None) -> str:
-    """One runner's page: result, splits, and a map and chart of their race when there is a track."""
-    rows, notes = _race_rows(result)
-    return _runner_page(result, runner, rows, notes, generated_at)
 
 
 def _runner_page(result, runner, rows: list[dict], notes: list[dict], generated_at) -> str:

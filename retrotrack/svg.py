@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from retrotrack.geo import LocalProjection, bearing_to_unit
 from retrotrack.model import Direction
+from retrotrack.text import fmt_clock
 
 MAX_POINTS = 2500
 """Points drawn per map or chart line at most: enough for the eye, small enough for a phone."""
@@ -391,14 +392,6 @@ def smooth(t: np.ndarray, values: np.ndarray, window_s: float) -> np.ndarray:
     return np.where(ok & (count > 0), out, np.nan)
 
 
-def format_clock(seconds: float) -> str:
-    """An axis time: m:ss, or h:mm:ss from an hour."""
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
 def _time_ticks(t0: float, t1: float) -> list[float]:
     span = t1 - t0
     for step in (5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400):
@@ -548,7 +541,7 @@ def _direction_strip(X: np.ndarray, ts: np.ndarray, pdir: np.ndarray, y: float, 
         xa, xb = float(X[a]), float(X[b])
         out.append(
             f'<rect class="dir-{d.label}" x="{num(xa)}" y="{num(y)}" width="{num(max(xb - xa, 0.3))}" height="{num(_STRIP_H)}" fill="{fill}">'
-            f"<title>{d.label} {format_clock(ts[a])}–{format_clock(ts[b])}</title></rect>"
+            f"<title>{d.label} {fmt_clock(ts[a])}–{fmt_clock(ts[b])}</title></rect>"
         )
     out.append("</g>")
     return out
@@ -561,7 +554,7 @@ def _time_axis(frame: _ChartFrame, ticks: list[float], ay: float) -> list[str]:
         tx = float(frame.x(tick))
         out.append(
             f'<line x1="{num(tx)}" y1="{num(ay)}" x2="{num(tx)}" y2="{num(ay + 4)}" stroke="#888"/>'
-            f'<text x="{num(tx)}" y="{num(ay + 17)}" text-anchor="middle" class="svg-small">{format_clock(tick)}</text>'
+            f'<text x="{num(tx)}" y="{num(ay + 17)}" text-anchor="middle" class="svg-small">{fmt_clock(tick)}</text>'
         )
     out.append(
         f'<line class="cursor" x1="0" y1="{num(_CHART_TOP)}" x2="0" y2="{num(ay)}" stroke="#222" stroke-width="1" visibility="hidden"/>'

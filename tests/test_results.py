@@ -8,7 +8,7 @@ import pytest
 
 from retrotrack.race.entries import Entry
 from retrotrack.race.check import DirectionCheck
-from retrotrack.race.model import RaceInfo, RaceResult, SplitTime
+from retrotrack.race.model import STATUSES, RaceInfo, RaceResult, SplitTime
 from retrotrack.race.results import (
     OfficialTime,
     assign_places,
@@ -100,6 +100,34 @@ def test_json_and_csv_documents():
     assert [r["bib"] for r in rows] == ["7", "8"]
     assert rows[0]["time"] == "6:52.3" and rows[0]["finish elapsed_s"] == "412.346"
     assert rows[1]["status"] == "dns" and rows[1]["time_s"] == ""
+
+
+def test_documents_list_statuses_in_the_pages_order_and_the_csv_rounds_as_the_page():
+    from retrotrack.render import fmt_time
+
+    made = {"finished": timing(time_s=21.85), "dq": timing(check="fail", frac=0.5), "dnf": timing("dnf", None),
+            "dns": None, "error": None}
+    rs = assign_places([build_result(entry(b, track=None if s == "dns" else "tracks/1.fit"), RACE, made[s],
+                                     "track tracks/1.fit is missing" if s == "error" else None, None)
+                        for b, s in zip("54321", STATUSES)])
+    res = RaceResult(RACE, rs)
+    assert [r["status"] for r in results_to_dict(res)["results"]] == list(STATUSES)
+    rows = list(csv.DictReader(io.StringIO(results_to_csv(res))))
+    assert [r["status"] for r in rows] == list(STATUSES)
+    assert rows[0]["time"] == "0:21.9" and fmt_time(21.85) == "21.9"
+
+
+def test_odd_bibs_sort_without_failing():
+    # "²" is a digit to str.isdigit but no number to int().
+    rs = assign_places([build_result(entry(b), RACE, timing(time_s=None, status="dnf"), None, None)
+                        for b in ("10", "²", "9", "A1")])
+    assert [r.bib for r in rs] == ["9", "10", "A1", "²"]
+
+
+def test_the_gun_keeps_its_fraction_of_a_second():
+    race = RaceInfo(name="R", date="2026-06-14", distance_m=100.0,
+                    gun_time=datetime(2026, 6, 14, 9, 0, 0, 250000, tzinfo=timezone.utc))
+    assert results_to_dict(RaceResult(race, []))["race"]["gun_time"] == "2026-06-14T09:00:00.25Z"
 
 
 def test_an_unverified_check_publishes_no_share_but_says_why():

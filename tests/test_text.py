@@ -1,6 +1,6 @@
-"""How reasons and warnings write times and distances (retrotrack.race.text)."""
+"""How reasons and warnings write times and distances (retrotrack.text)."""
 
-from retrotrack.race.text import far_text, fmt_clock, round_m
+from retrotrack.text import far_text, fmt_clock, round_m
 
 
 def test_clock_times():
@@ -8,6 +8,12 @@ def test_clock_times():
     assert fmt_clock(3723.46, 1) == "1:02:03.5"
     assert fmt_clock(59.96, 1) == "1:00.0"  # rounding carries into the minutes
     assert fmt_clock(-4.0) == "-0:04"  # a negative duration keeps its sign
+
+
+def test_halves_round_up_as_written_everywhere():
+    # Binary rounding would give 0:21.8 and 0:18.0 (21.85 is 21.8499... as a float): the page says 21.9.
+    assert [fmt_clock(s, 1) for s in (21.85, 18.05, 3600.25)] == ["0:21.9", "0:18.1", "1:00:00.3"]
+    assert fmt_clock(0.5) == "0:01" and fmt_clock(2.5) == "0:03"
 
 
 def test_distances_in_reasons_are_rounded_as_people_say_them():

@@ -15,7 +15,7 @@ import numpy as np
 from retrotrack.model import Activity, Direction
 from retrotrack.motion import true_runs
 from retrotrack.race.model import RaceInfo
-from retrotrack.race.text import fmt_clock, round_m
+from retrotrack.text import fmt_clock, round_m
 
 UNVERIFIED_BELOW = 0.5
 """The direction check is unverified when less than this share of the moving time has a known direction."""

@@ -8,7 +8,8 @@ from datetime import datetime
 import numpy as np
 
 STATUSES = ("finished", "dq", "dnf", "dns", "error")
-DIRECTION_CHECKS = ("pass", "fail", "unverified")
+"""Every status, in the order results list them (JSON, CSV and pages alike): an `error` is no outcome of
+the race but a track the officials must look at, at the bottom."""
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 Times are written to the millisecond in results.json (the precision the data
 carries; pages round to 0.1 s), and ties are equal times as written there, so
 places are computed on those written values. Results are ordered finishers by
-place, then dq, dnf, error and dns, each by bib: the same inputs always give the
-same bytes.
+place, then dq, dnf, dns and error (STATUSES), each by bib: the same inputs always
+give the same bytes.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import csv
 import io
 from dataclasses import dataclass
 
+from retrotrack.race.config import gun_time_text
 from retrotrack.race.entries import Entry
-from retrotrack.race.model import RaceInfo, RaceResult, RunnerResult
-from retrotrack.race.text import fmt_clock
+from retrotrack.race.model import STATUSES, RaceInfo, RaceResult, RunnerResult
+from retrotrack.text import fmt_clock
 from retrotrack.race.timing import RunnerTiming
 
 TIME_DECIMALS = 3
-STATUS_ORDER = {"finished": 0, "dq": 1, "dnf": 2, "error": 3, "dns": 4}
+STATUS_ORDER = {status: i for i, status in enumerate(STATUSES)}
 
 BACKWARD_WORLD_BEST_S = {
     100.0: 13.6,
@@ -56,7 +57,7 @@ def world_best_s(distance_m: float) -> float | None:
 
 def bib_key(bib: str) -> tuple:
     """Numeric bibs in number order, then the rest alphabetically."""
-    return (0, int(bib), "") if bib.isdigit() else (1, 0, bib)
+    return (0, int(bib), "") if bib.isdecimal() else (1, 0, bib)
 
 
 @dataclass
@@ -238,7 +239,7 @@ def results_to_dict(result: RaceResult) -> dict:
             "name": race.name,
             "distance_m": _num(race.distance_m),
             "date": race.date,
-            "gun_time": race.gun_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "gun_time": gun_time_text(race.gun_time),
             "timing": race.timing,
             "direction": race.direction,
             "min_backward_fraction": race.min_backward_fraction,

@@ -88,7 +88,7 @@ from retrotrack.race.starts import (
     standing_fixes,
     still_records,
 )
-from retrotrack.race.text import far_text, fmt_clock, round_m
+from retrotrack.text import far_text, fmt_clock, round_m
 
 ACROSS_AT_GUN_M = 40.0
 """A runner standing up to this far past the start line at the gun is taken to be lined up on it: GPS error,

@@ -1,6 +1,18 @@
-"""Times and distances as a runner's reason or warning writes them: 7:05, 1:02:03.4, "between 400 m and 700 m"."""
+"""Times and distances as people read them: 7:05, 1:02:03.4, "2.4 km".
+
+Every figure is rounded half up on the decimal value as written (21.85 s is 21.9 s), so a
+time reads the same on a page, in a reason and in results.csv.
+"""
 
 from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def half_up(value: float, places: str) -> Decimal:
+    """`value` rounded half up to `places` ("1", "0.1", "0.01") on its shortest decimal form
+    (1023.45 -> 1023.5, where binary rounding of 1023.45 * 10 gives 10234)."""
+    return Decimal(repr(float(value))).quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
 def fmt_clock(seconds: float, decimals: int = 0) -> str:
@@ -8,7 +20,7 @@ def fmt_clock(seconds: float, decimals: int = 0) -> str:
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
     scale = 10**decimals
-    total = round(seconds * scale)
+    total = int(half_up(seconds, f"1e-{decimals}") * scale)
     whole, frac = divmod(total, scale)
     h, rem = divmod(int(whole), 3600)
     m, s = divmod(rem, 60)
