@@ -140,16 +140,32 @@ def test_gps_across_the_line_at_the_gun_starts_on_moving_off():
     assert r.status == "finished"
     assert r.start_method == "moving"
     assert 1.0 <= r.start_s <= 2.0
-    assert r.start_s >= 0.0
 
 
-def test_chip_time_never_starts_before_the_gun():
-    # Already jogging across the line as the gun goes (a false start in the GPS).
+def test_setting_off_just_before_the_gun_starts_at_the_line():
     t = np.arange(-30.0, 130.5, 1.0)
-    x = np.where(t <= -0.5, -4.0, -4.0 + 4.0 * (t + 0.5))  # crosses at +0.5
+    x = np.where(t <= -0.5, -4.0, -4.0 + 4.0 * (t + 0.5))  # off at -0.5 s, 4 m behind the line: across at +0.5
     act = activity(t, x)
     r = time_activity(act, race(), labels(act))
-    assert r.start_s >= 0.0
+    assert r.status == "finished" and r.start_s == pytest.approx(0.5, abs=0.05)
+    assert r.time_s == pytest.approx(100.0, abs=0.05)
+
+
+@pytest.mark.parametrize("fmt", ["sim", "gpx"])
+def test_chip_time_never_starts_before_the_gun(fmt):
+    # Across the line 1.5 s before the gun, running (a false start, or a gun_time a little late): from the gun.
+    t = np.arange(-30.0, 130.5, 1.0)
+    x = np.where(t <= -2.5, -4.0, -4.0 + 4.0 * (t + 2.5))
+    act = activity(t, x, fmt=fmt)
+    if fmt == "gpx":
+        act.speed_mps[:] = act.distance_m[:] = np.nan
+    r = time_activity(act, race(), labels(act))
+    assert r.status == "finished" and r.start_s == 0.0 and r.time_s == pytest.approx(98.5, abs=0.05)
+    assert "before the gun, running: timed from the gun" in r.warnings[0]
+    # Across it 11 s before the gun is no start of this race: the reason asks about the gun time.
+    x = np.where(t <= -12.0, -4.0, -4.0 + 4.0 * (t + 12.0))
+    r = time_activity(activity(t, x, fmt=fmt), race(), with_trace=False)
+    assert r.status == "dns" and "the last was 0:11 before it: is the gun_time right?" in r.reason
 
 
 def test_warm_up_and_cool_down_crossings_do_not_count():
@@ -277,7 +293,7 @@ def test_a_warning_that_is_no_damage_leaves_a_dnf_and_a_dns_as_they_are():
 def test_dns_without_a_start_crossing_after_the_gun():
     t = np.arange(-300.0, 200.0, 1.0)
     x = np.where(t < -100, -200 + 2.5 * (t + 300), -5.0)  # warmed up across the lines, then stood behind
-    x = np.minimum(x, -5.0 + 0 * t) if False else np.where((t >= -100), -5.0, x)
+    x = np.where(t >= -100, -5.0, x)
     act = activity(t, x)
     r = time_activity(act, race(), labels(act))
     assert r.status == "dns" and "start" in r.reason

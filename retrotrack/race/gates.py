@@ -73,7 +73,8 @@ class GateGeometry:
 
 @dataclass
 class GateCrossing:
-    """One crossing of a gate in the course direction (times in seconds since the first record)."""
+    """One crossing of a gate in the course direction (times on the clock of the fixes' `t_s`: in a race,
+    seconds since the gun)."""
 
     gate: str
     t_s: float
@@ -88,7 +89,6 @@ class GateCrossing:
     """Speed through the line along the course bearing."""
     gap_s: float
     """Time between the fixes either side: how much the interpolation had to bridge."""
-    refined: bool = False
 
 
 def find_crossings(
@@ -200,7 +200,6 @@ def refine_crossing(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: n
     if not (lo - 0.5 <= root <= hi + 0.5):
         return
     cr.t_s = float(cr.t_interp_s + root)
-    cr.refined = True
 
 
 def _root_near_zero(coef: np.ndarray) -> float | None:

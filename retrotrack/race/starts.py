@@ -269,7 +269,7 @@ def sprint_start_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: fl
     return (w[:, None] * np.asarray(times)).sum(axis=0) / w.sum()
 
 
-def gps_progress_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: float, z_stand: float) -> np.ndarray:
+def gps_progress_times(geom: GateGeometry, t, x, y, stand: np.ndarray, onset: float) -> np.ndarray:
     """Without a watch distance: for each depth, when the GPS progress since standing reached it.
 
     Over the few seconds from standing to the line the GPS error barely moves,

@@ -141,8 +141,6 @@ class RunnerTiming:
     direction: DirectionCheck | None = None
     end_s: float | None = None
     """Where the direction check stops: the finish, or the end of the track."""
-    race_distance_m: float | None = None
-    """Distance along the track from the start to `end_s`."""
     start_method: str | None = None
     """"gun"; "standing" (lined up behind the start line: timed from setting off, to the line);
     "moving" (the GPS had them across the line before they set off); "crossing" (the GPS crossing); or
@@ -472,18 +470,39 @@ def _chip_start(tr: _Track, sg: GateGeometry, warnings: list[str]) -> _Start | R
             warnings.append("the track begins at the start line, already running (watch started there?): "
                             "the start is where its pace carries it back to the line")
     if st is None:
-        post = [c for c in find_crossings(sg, t, x, y) if c.t_interp_s >= 0.0 or c.t_s >= 0.0]
+        crossings = find_crossings(sg, t, x, y)
+        post = [c for c in crossings if c.t_interp_s >= 0.0 or c.t_s >= 0.0]
         if post:
             st = _Start(max(post[0].t_s, 0.0), "crossing", start_pass=post[0])
             if onset is not None and onset > st.start_s and onset - st.start_s < 10.0:
                 # The GPS put them across before they moved: they start on moving off.
                 st = _Start(onset, "moving")
+        else:
+            st = _running_through_the_gun(tr, crossings, warnings)
     if st is None:
-        return _untimed(tr.activity, "no crossing of the start line after the gun", "did not start",
-                        damage_is_why="track damaged before the start", warnings=warnings)
+        last = max((c.t_s for c in crossings), default=-np.inf)
+        why = "no crossing of the start line after the gun"
+        if last > -60.0:
+            why += f" (the last was {fmt_clock(-last)} before it: is the gun_time right?)"
+        return _untimed(tr.activity, why, "did not start", damage_is_why="track damaged before the start",
+                        warnings=warnings)
     if st.start_s > 120.0:
         warnings.append(f"crossed the start line {fmt_clock(st.start_s)} after the gun")
     return st
+
+
+def _running_through_the_gun(tr: _Track, crossings: list[GateCrossing], warnings: list[str]) -> _Start | None:
+    """A runner who crossed the start line running, in the last seconds before the gun, and ran on: a
+    false start, or a gun_time set a little late. A chip time never starts before the gun: from the gun."""
+    early = [c for c in crossings if -GUN_REACTION_MAX_S <= c.t_s < 0.0]
+    if not early:
+        return None
+    through = (tr.t >= early[-1].t_s) & (tr.t <= 3.0)
+    if not np.nanmin(tr.go_speed[through], initial=np.inf) >= MOVING_SPEED_MPS:
+        return None
+    warnings.append(f"crossed the start line {-early[-1].t_s:.1f} s before the gun, running: timed from the gun "
+                    "(a false start, or the config's gun_time a little late?)")
+    return _Start(0.0, "crossing", start_pass=early[-1])
 
 
 def _finish_passes(tr: _Track, race: RaceInfo, fg: GateGeometry, start: float, race_dist: np.ndarray,
@@ -577,7 +596,7 @@ def _start_times(tr: _Track, race: RaceInfo, st: _Start, sg: GateGeometry | None
             start_s = sprint_start_times(sg, tr.t, tr.x, tr.y, tr.stand, tr.onset, tr.shifts,
                                          None if tr.onset_sd else ONSET_SD_S)
             if start_s is None:
-                start_s = gps_progress_times(sg, tr.t, tr.x, tr.y, tr.stand, tr.onset, st.z_stand)
+                start_s = gps_progress_times(sg, tr.t, tr.x, tr.y, tr.stand, tr.onset)
         # Not before they set off, as far as that is known (from positions alone, to a few seconds).
         return np.maximum(start_s, max(tr.onset + (tr.shifts[0] if tr.onset_sd else 0.0), 0.0))
     if st.start_pass is not None and fit is not None and ("start", 0) in fit.marks:
@@ -602,7 +621,6 @@ def _check_and_verdict(timing: RunnerTiming, tr: _Track, race: RaceInfo, n_count
     timing.direction = direction_check(t, tr.labels, start, end, race, race_dist,
                                        facing_evidence(tr.activity, tr.x, tr.y, race.direction))
     covered = float(np.interp(end, t, race_dist))
-    timing.race_distance_m = covered
     if finished:
         return
     where = f"{covered / 1000:.2f} km" if covered >= 1000 else f"{covered:.0f} m"
