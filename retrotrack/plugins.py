@@ -73,14 +73,25 @@ def unregister(plugin: object) -> None:
 
 
 def load_problems() -> list[str]:
-    """Plugins that failed to load, as one-line messages."""
-    get_plugin_manager()
+    """Plugins that failed to load or to list their readers, as one-line messages."""
+    readers()
     return list(_problems)
 
 
 def readers() -> list[Reader]:
-    """Every registered reader; plugins registered later come first, so they can override."""
+    """Every registered reader; plugins registered later come first, so they can override.
+
+    A plugin whose hook raises is left out (with a problem for `load_problems`), as one that fails
+    to import is: a broken third-party plugin never stops the built-ins."""
     found: list[Reader] = []
-    for result in get_plugin_manager().hook.retrotrack_register_readers():
+    # pluggy calls hook implementations last registered first; each is called alone to contain its failure.
+    for impl in reversed(get_plugin_manager().hook.retrotrack_register_readers.get_hookimpls()):
+        try:
+            result = impl.function()
+        except Exception as exc:
+            message = f"plugin {impl.plugin_name!r} could not list its readers: {type(exc).__name__}: {exc}"
+            if message not in _problems:
+                _problems.append(message)
+            continue
         found.extend(result or [])
     return found

@@ -123,3 +123,27 @@ def test_a_broken_plugin_is_reported_by_the_cli_and_the_builtins_still_work(monk
         assert json.loads(res.stdout)["summary"]["distance_m"] > 0
     finally:
         plugins.reset()
+
+
+def test_a_plugin_whose_hook_raises_is_left_out_with_a_warning():
+    from click.testing import CliRunner
+
+    from retrotrack.cli import cli
+
+    class Faulty:
+        @hookspecs.hookimpl
+        def retrotrack_register_readers(self):
+            raise RuntimeError("boom")
+
+    faulty = Faulty()
+    plugins.register(faulty, name="faulty")
+    try:
+        assert {r.name for r in plugins.readers()} >= {"fit", "gpx"}
+        res = CliRunner().invoke(cli, ["analyze", str(REPO / "examples" / "demo_race" / "tracks" / "101.fit"),
+                                       "--json", "-"])
+        assert res.exit_code == 0, res.stderr
+        assert "warning: plugin 'faulty' could not list its readers: RuntimeError: boom" in res.stderr
+        assert json.loads(res.stdout)["format"] == "fit"
+    finally:
+        plugins.unregister(faulty)
+        plugins.reset()
