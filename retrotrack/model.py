@@ -115,8 +115,9 @@ class Activity:
     def has_heading(self) -> bool:
         return bool(np.isfinite(self.heading_deg).any())
 
-    def sport_at(self, t_s: np.ndarray) -> np.ndarray:
-        """Whether each time lies in an on-foot session (True where no sessions are known)."""
+    def on_foot_at(self, t_s: np.ndarray) -> np.ndarray:
+        """Whether each time lies in an on-foot session; without sessions, whether the sport is on foot
+        (an unknown sport is taken to be)."""
         on_foot = np.ones(np.shape(t_s), dtype=bool)
         if not self.sessions:
             return on_foot if self.sport in FOOT_SPORTS else ~on_foot

@@ -14,7 +14,7 @@ import numpy as np
 
 from retrotrack.analysis import Analysis, analysis_with
 from retrotrack.direction import DirectionTrack
-from retrotrack.geo import LocalProjection, cumulative_distance_m
+from retrotrack.geo import LocalProjection
 from retrotrack.model import Activity, Direction, Lap, empty_channels
 from retrotrack.race.model import Gate, RaceInfo, RaceResult, RunnerResult, RunnerTrace, SplitTime
 
@@ -322,7 +322,3 @@ def long_analysis(hours: float = 6.0) -> Analysis:
     act, dirs = interval_activity(repeats=repeats, seed=5)
     return analysis_of(act, dirs)
 
-
-def check_distance(act: Activity) -> float:
-    """Distance along the drawn positions, for sanity checks."""
-    return float(cumulative_distance_m(act.lat_deg, act.lon_deg)[-1])

@@ -113,7 +113,7 @@ def detect_direction(activity: Activity) -> DirectionTrack:
     dt = np.diff(t)
     mid = 0.5 * (t[:-1] + t[1:])
     stopped = stopped_intervals(activity)
-    foot = activity.sport_at(mid)
+    foot = activity.on_foot_at(mid)
     active = ~stopped & foot
     dist = path_distance(activity)
     switch_p = switch_probability(activity, dt, ~active, dist)

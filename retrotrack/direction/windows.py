@@ -221,7 +221,7 @@ def _stretch_windows(mid_clock: np.ndarray, ck: np.ndarray, change_at: np.ndarra
 
 
 def _change_statistic(ck: np.ndarray, mid_clock: np.ndarray, dist: np.ndarray, steps: np.ndarray, w: float) -> np.ndarray:
-    """Per interval: the change of pace and of step rate between the CHANGE_WINDOW_S of moving time
+    """Per interval: the change of pace and of step rate between the CHANGE_WINDOWS_S of moving time
     before and after it, in units of a clear change (CHANGE_SPEED, CHANGE_CADENCE in log terms)."""
     lo = np.maximum(mid_clock - w, ck[0])
     hi = np.minimum(mid_clock + w, ck[-1])

@@ -102,11 +102,6 @@ def local_name(tag) -> str:
         return ""
 
 
-def children(element: ET.Element, name: str) -> list[ET.Element]:
-    """Direct children with this local name (lower case)."""
-    return [child for child in element if local_name(child.tag) == name]
-
-
 def child_text(element: ET.Element, name: str) -> str | None:
     """Stripped text of the first direct child with this local name."""
     for child in element:

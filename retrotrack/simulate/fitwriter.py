@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from retrotrack.atomic import write_atomic
+
 FIT_EPOCH_S = 631065600
 """1989-12-31T00:00:00Z in Unix seconds: FIT timestamps count from here."""
 SEMICIRCLES_PER_DEG = 2**31 / 180.0
@@ -441,5 +443,5 @@ def write_activity_fit(target, *, start_time: datetime, t_s, lat_deg=None, lon_d
         summary()
     data = enc.to_bytes()
     if target is not None:
-        Path(target).write_bytes(data)
+        write_atomic(Path(target), data)
     return data

@@ -64,10 +64,6 @@ class Runner:
     back_run_duty_ratio: float = 0.88
     """Backward / forward duty factor at the same speed (< 1: a longer aerial phase)."""
 
-    @property
-    def leg_length_m(self) -> float:
-        return 0.53 * self.height_m
-
     def cruise_speed_mps(self, gait: Gait) -> float:
         return {
             Gait.FORWARD_RUN: self.forward_run_mps,

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from retrotrack.geo import LocalProjection, bearing_to_unit, destination
-from retrotrack.model import Activity, Direction, empty_channels
+from retrotrack.model import Activity, empty_channels
 from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.trackconfig import (
     LANE_WIDTH_M,
@@ -258,7 +258,6 @@ class SimRunner:
     cadence_spm: np.ndarray | None = None
     heading_deg: np.ndarray | None = None
     heart_rate_bpm: np.ndarray | None = None
-    truth_direction: np.ndarray | None = None
     hand_time_s: float | None = None
     cut_at_s: float | None = None
     """For "error": where (seconds since the first record) the file is cut off."""
@@ -625,10 +624,6 @@ def _sample(runner: SimRunner, course: SimCourse, path: CoursePath, t, q, g, lat
     dev_speed = np.where(moving, np.maximum(v_now + noise, 0.0), 0.0)
     dist = walked - walked[0] + np.concatenate(([0.0], np.cumsum(0.5 * (noise[1:] + noise[:-1]) * np.diff(ts))))
     hr = np.clip(95.0 + 22.0 * speed + 5.0 * _smooth_noise(n, 20, rng), 60, 200)
-    direction = np.full(max(n - 1, 0), Direction.BACKWARD, dtype=np.uint8)
-    gm = gs[:-1]
-    direction[(gm == FWD) | (gm == JOG) | (gm == WALK)] = Direction.FORWARD
-    direction[gm == STAND] = Direction.STOPPED
     runner.start_time = race.gun_time + timedelta(seconds=float(ts[0]))
     runner.t_s = ts - ts[0]
     runner.lat_deg, runner.lon_deg = lat, lon
@@ -636,7 +631,6 @@ def _sample(runner: SimRunner, course: SimCourse, path: CoursePath, t, q, g, lat
     runner.cadence_spm = cad
     runner.heading_deg = heading
     runner.heart_rate_bpm = hr
-    runner.truth_direction = direction
     runner.gps_sigma_m, runner.gps_tau_s = sigma, tau
     return runner
 

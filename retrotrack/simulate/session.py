@@ -589,8 +589,3 @@ def simulate_activity(
         step_length_m=step, laps=laps, pauses=pauses, stance_time_ms=stance,
     )
 
-
-def benchmark_set(difficulty: str, count: int = 30, base_seed: int | None = None) -> list[SimulatedActivity]:
-    """A fixed set of simulated activities (seeds base_seed .. base_seed + count - 1)."""
-    base = base_seed if base_seed is not None else (1000 if difficulty == "easy" else 2000)
-    return [simulate_activity(base + i, difficulty=difficulty) for i in range(count)]
