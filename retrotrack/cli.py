@@ -49,10 +49,9 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
         bar.render_finish()
 
 
-def _warn(file: str, warnings: list[str]) -> None:
-    name = Path(file).name
+def _warn(where: str, warnings: list[str]) -> None:
     for w in warnings:
-        click.echo(f"retrotrack: warning: {name}: {w}", err=True)
+        click.echo(f"retrotrack: warning: {where}: {w}", err=True)
 
 
 def _hms(seconds: float | None) -> str:
@@ -76,16 +75,25 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "json_out", metavar="PATH|-", help="Write the analysis as JSON to PATH, or to stdout with -.")
-@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML report to PATH.")
+@click.option("--html", "html_out", metavar="PATH|-", help="Write an HTML report to PATH, or to stdout with -.")
 @click.option("--split-m", type=click.FloatRange(min=1.0), default=1000.0, show_default=True, help="Split distance in metres (1609.344 for miles).")
 @_fail_cleanly
-def analyze(file: Path, json_out: str | None, html_out: Path | None, split_m: float) -> None:
-    """Split one watch export (FIT or GPX) into backward, forward and stopped running."""
+def analyze(file: Path, json_out: str | None, html_out: str | None, split_m: float) -> None:
+    """Split one watch export (FIT or GPX) into backward, forward and stopped running.
+
+    \b
+    Examples:
+      retrotrack analyze run.fit
+      retrotrack analyze run.gpx --json run.json --html run.html
+      retrotrack analyze run.fit --json - --split-m 1609.344
+    """
     from retrotrack.analysis import analysis_to_dict, analyze_file
     from retrotrack.atomic import write_atomic
 
+    if json_out == "-" and html_out == "-":
+        raise click.UsageError("--json - and --html - cannot both go to stdout")
     analysis = analyze_file(file, split_m=split_m)
     _warn(str(file), analysis.warnings)
     doc = analysis_to_dict(analysis)
@@ -96,7 +104,11 @@ def analyze(file: Path, json_out: str | None, html_out: Path | None, split_m: fl
     if html_out:
         from retrotrack.render import render_activity_report
 
-        write_atomic(html_out, render_activity_report(analysis))
+        page = render_activity_report(analysis)
+        if html_out == "-":
+            click.echo(page, nl=False)
+        else:
+            write_atomic(Path(html_out), page)
     if not json_out and not html_out:
         s = analysis.summary
         click.echo(f"{Path(file).name}: {s.distance_m / 1000:.2f} km in {_hms(s.elapsed_s)} (moving {_hms(s.moving_s)})")
@@ -107,21 +119,23 @@ def analyze(file: Path, json_out: str | None, html_out: Path | None, split_m: fl
 
 
 @cli.command()
-@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("site"), show_default=True, help="Folder for index.html, results.json, results.csv and runner pages.")
-@click.option("--times", "times_file", type=click.Path(dir_okay=False, path_type=Path), help="A timing system's CSV export (bib and time columns) to merge in.")
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("site"), show_default=True, help="Folder for index.html, results.json, results.csv and runner pages.")
+@click.option("--times", "times_file", type=click.Path(path_type=Path), help="A timing system's CSV export (bib and time columns) to merge in.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Tracks read in parallel (default: one per core).")
 @click.option("--generated-at", default=None, help="A timestamp to print on the pages (default: none, so outputs are reproducible).")
 @_fail_cleanly
 def race(config: Path, out_dir: Path, times_file: Path | None, jobs: int | None, generated_at: str | None) -> None:
     """Time a race from a CONFIG.toml and its entries; write results pages, JSON and CSV."""
     from retrotrack.race import run_race, write_race_outputs
+    from retrotrack.race.run import results_folder
 
+    results_folder(out_dir, create=False)
     with _progress_bar("Reading tracks") as progress:
         result = run_race(config, times_path=times_file, jobs=jobs, progress=progress)
     for runner in result.results:
         if runner.warnings and runner.track:
-            _warn(runner.track, runner.warnings)
+            _warn(f"bib {runner.bib} ({runner.track})", runner.warnings)
     for w in result.warnings:
         click.echo(f"retrotrack: warning: {w}", err=True)
     write_race_outputs(result, out_dir, generated_at=generated_at)
@@ -138,7 +152,7 @@ def race(config: Path, out_dir: Path, times_file: Path | None, jobs: int | None,
 @click.option("--name", default=None, help="The race's name.")
 @click.option("--gun-time", default=None, help="The gun time, e.g. 2026-06-14T09:00:00Z.")
 @click.option("--entries", "entries_file", default="entries.csv", show_default=True, help="Entries file named in the config.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the config here (default: stdout).")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None, help="Write the config here (default: stdout).")
 @_fail_cleanly
 def track_config(finish: str, bearing: float, distance_m: float, lanes: int, start_kind: str, name: str | None,
                  gun_time: str | None, entries_file: str, out_file: Path | None) -> None:

@@ -98,6 +98,24 @@ def test_bad_input_is_one_line_naming_the_file_and_exit_1(tmp_path, content, pro
     assert "Traceback" not in result.output
 
 
+def test_a_folder_where_a_file_goes_is_bad_input_not_a_usage_error(session_fit, tmp_path):
+    path, _ = session_fit
+    for args, problem in [(("analyze", tmp_path), "is a directory"),
+                          (("analyze", path, "--json", tmp_path), "is a folder, not a file to write"),
+                          (("race", tmp_path), "is a folder, not a config file")]:
+        result = run(*args)
+        lines = result.stderr.strip().splitlines()
+        assert result.exit_code == 1 and len(lines) == 1, args
+        assert lines[0].startswith(f"retrotrack: error: {tmp_path}: {problem}")
+
+
+def test_the_html_report_can_go_to_stdout(session_fit):
+    path, _ = session_fit
+    result = run("analyze", path, "--html", "-")
+    assert result.exit_code == 0 and result.stdout.lower().startswith("<!doctype html>")
+    assert run("analyze", path, "--html", "-", "--json", "-").exit_code == 2
+
+
 def test_usage_errors_exit_2():
     assert run("analyze").exit_code == 2
     assert run("analyze", "x.fit", "--split-m", "-5").exit_code == 2

@@ -42,6 +42,8 @@ def test_race_with_a_corrupt_and_a_missing_file(race_dir, tmp_path):
     assert by["101"]["status"] == "error" and "cannot be read" in by["101"]["reason"]
     assert by["108"]["status"] == "error" and "missing" in by["108"]["reason"]
     assert by["103"]["status"] == "error"  # cut off mid-race
+    # Warnings name the runner and the track as the entries give it (two runners' files may share a name).
+    assert f"warning: bib 103 ({by['103']['track']}): " in res.stderr
     assert by["104"]["status"] == "dnf"
     assert by["107"]["status"] == "dns" and by["107"]["reason"] == "no track and no time"
     assert by["106"]["status"] == "finished" and by["106"]["time_source"] == "hand" and by["106"]["splits"] == []
@@ -55,6 +57,14 @@ def test_race_with_a_corrupt_and_a_missing_file(race_dir, tmp_path):
         assert abs(by["102"]["time_s"] - t["102"]["time_s"]) < 4.0 * t["102"]["gps_sigma_m"] / pace_mps
     for f in ("index.html", "results.json", "results.csv"):
         assert (out / f).is_file()
+
+
+def test_an_out_that_is_a_file_is_one_line(race_dir, tmp_path):
+    taken = tmp_path / "site"
+    taken.write_text("not a folder")
+    res = CliRunner().invoke(cli, ["race", str(race_dir / "race.toml"), "--out", str(taken), "--jobs", "1"])
+    assert res.exit_code == 1
+    assert res.stderr.strip().splitlines()[-1] == f"retrotrack: error: {taken}: is a file, not a folder for the results"
 
 
 def test_outputs_are_reproducible(race_dir, tmp_path):

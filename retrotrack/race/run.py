@@ -173,13 +173,24 @@ def _dump_json(doc: dict) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_race_outputs(result: RaceResult, out_dir, generated_at: str | datetime | None = None) -> list[Path]:
-    """Write results.json, results.csv and the pages (index.html, runners/<bib>.html) into `out_dir`."""
+def results_folder(out_dir, *, create: bool = True) -> Path:
+    """The folder results go to, made if need be; RetrotrackError if it cannot be. The CLI checks it
+    (`create=False`) before a race is timed, so a wrong --out costs no wait."""
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise RetrotrackError(out, "is a file, not a folder for the results")
+    if not create:
+        return out
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RetrotrackError(out, f"cannot create the output folder: {exc.strerror or exc}") from None
+    return out
+
+
+def write_race_outputs(result: RaceResult, out_dir, generated_at: str | datetime | None = None) -> list[Path]:
+    """Write results.json, results.csv and the pages (index.html, runners/<bib>.html) into `out_dir`."""
+    out = results_folder(out_dir)
     written = []
     p = out / "results.json"
     write_atomic(p, _dump_json(results_to_dict(result)))
