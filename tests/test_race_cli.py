@@ -76,6 +76,36 @@ def test_outputs_are_reproducible(race_dir, tmp_path):
         assert (a / f).read_bytes() == (b / f).read_bytes()
 
 
+@pytest.mark.parametrize("at, far", [("[-6.218132, 53.305106]", "km"), ("[53.308106, -6.218132]", " m of")])
+def test_a_misplaced_finish_gate_is_named(race_dir, tmp_path, at, far):
+    # Latitude and longitude swapped, or one digit off (330 m north): every runner would be a dnf.
+    folder = tmp_path / "r"
+    shutil.copytree(race_dir, folder)
+    cfg = folder / "race.toml"
+    cfg.write_text(cfg.read_text().replace("finish = { at = [53.305106, -6.218132]", f"finish = {{ at = {at}"))
+    res = CliRunner().invoke(cli, ["race", str(cfg), "--out", str(tmp_path / "o"), "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    warning = next(line for line in res.stderr.splitlines() if "finish gate" in line)
+    assert warning.startswith("retrotrack: warning: race.toml: no track comes within ") and far in warning
+    assert warning.endswith("of the finish gate, though the tracks run the course: check its `at` coordinates")
+    assert "start gate" not in res.stderr
+
+
+def test_two_runners_with_one_track_file_are_named(race_dir, tmp_path):
+    folder = tmp_path / "r"
+    shutil.copytree(race_dir, folder)
+    entries = folder / "entries.csv"
+    rows = entries.read_text().splitlines()
+    track_101 = rows[1].split(",")[5]
+    fields = rows[2].split(",")
+    fields[5] = track_101.replace("tracks/", "./tracks/")  # the same file, written another way
+    rows[2] = ",".join(fields)
+    entries.write_text("\n".join(rows) + "\n")
+    res = CliRunner().invoke(cli, ["race", str(folder / "race.toml"), "--out", str(tmp_path / "o"), "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    assert f"warning: bibs 101 and 102 name the same track {track_101}: only one of them ran with it?" in res.stderr
+
+
 def test_times_import(race_dir, tmp_path):
     times = tmp_path / "times.csv"
     times.write_text("Pos,Bib#,Name,Chip Time\n1,102,X,2:05.40\n2,104,Y,DNF\n3,999,Z,2:10.00\n", encoding="utf-8")

@@ -28,8 +28,11 @@ from retrotrack.race.progress import field_depth_priors
 from retrotrack.race.results import OfficialTime, assign_places, build_result, results_to_csv, results_to_dict
 from retrotrack.race.times_import import read_times
 from retrotrack.race.timing import FAR_FROM_COURSE_M, RunnerTiming, apply_depth_prior, time_activity
+from retrotrack.text import far_text
 
 Progress = Callable[[int, int], None]
+GATE_MISS_M = 30.0
+"""A track that runs through a gate comes within its half-width plus GPS error of its centre."""
 
 
 def time_track(track: str, race: RaceInfo) -> tuple[RunnerTiming | None, str | None, list[str]]:
@@ -107,6 +110,7 @@ def run_race(config_path, times_path=None, jobs: int | None = None, progress: Pr
     entries = read_entries(cfg.entries_path, int(race.date[:4]), cfg.race_dir)
     warnings = list(cfg.warnings)
     official = _official_times(entries, times_path, warnings)
+    warnings += _shared_track_warnings(entries)
 
     outcomes: dict[str, tuple[RunnerTiming | None, str | None, list[str]]] = {}
     todo: list[Entry] = []
@@ -148,9 +152,7 @@ def run_race(config_path, times_path=None, jobs: int | None = None, progress: Pr
                     progress(done, total)
 
     settle_starts([o[0] for o in outcomes.values() if o[0] is not None], field_size=len(entries))
-    far = _far_from_course_warning([o[0] for o in outcomes.values() if o[0] is not None], config_path)
-    if far:
-        warnings.append(far)
+    warnings += _misplaced_gate_warnings([o[0] for o in outcomes.values() if o[0] is not None], race, config_path)
     results = []
     for e in entries:
         timing, err, reader_warnings = outcomes.get(e.bib, (None, None, []))
@@ -160,13 +162,43 @@ def run_race(config_path, times_path=None, jobs: int | None = None, progress: Pr
     return RaceResult(race=race, results=assign_places(results), warnings=warnings)
 
 
-def _far_from_course_warning(timings: list[RunnerTiming], config_path) -> str | None:
-    """A warning when no track comes near any gate: most likely the gates are in the wrong place."""
-    near = [t.nearest_gate_m for t in timings if t.nearest_gate_m is not None]
-    if not near or min(near) <= FAR_FROM_COURSE_M:
-        return None
-    return (f"{Path(config_path).name}: none of the {len(near)} tracks comes within "
-            f"{min(near) / 1000:,.1f} km of a gate: check the gate coordinates")
+def _shared_track_warnings(entries: list[Entry]) -> list[str]:
+    """Two runners named with one track file: a copy-and-paste slip in the entries that would give them
+    the same result."""
+    by_file: dict[Path, list[Entry]] = {}
+    for e in entries:
+        if e.track is not None:
+            by_file.setdefault(e.track.resolve(), []).append(e)
+    out = []
+    for same in by_file.values():
+        if len(same) > 1:
+            bibs = [e.bib for e in same]
+            out.append(f"bibs {', '.join(bibs[:-1])} and {bibs[-1]} name the same track {same[0].track_text}: "
+                       "only one of them ran with it?")
+    return out
+
+
+def _misplaced_gate_warnings(timings: list[RunnerTiming], race: RaceInfo, config_path) -> list[str]:
+    """Warnings for gates that are most likely in the wrong place: no track comes near any of them, or the
+    tracks run the course but not one comes near this gate (a mistyped or swapped `at`)."""
+    name = Path(config_path).name
+    by_gate = [t.nearest_gate_m for t in timings if t.nearest_gate_m]
+    if not by_gate:
+        return []
+    closest = min(min(d.values()) for d in by_gate)
+    if closest > FAR_FROM_COURSE_M:
+        return [f"{name}: none of the {len(by_gate)} tracks comes within {closest / 1000:,.1f} km of a gate: "
+                "check the gate coordinates"]
+    out = []
+    for gate in (race.start, race.finish, *race.checkpoints):
+        if gate is None:
+            continue
+        nearest = min(d.get(gate.name, np.inf) for d in by_gate)
+        if nearest > gate.width_m / 2 + GATE_MISS_M:
+            label = gate.name if gate.name in ("start", "finish") else f"checkpoint {gate.name!r}"
+            out.append(f"{name}: no track comes within {far_text(nearest) if nearest >= 1000 else f'{nearest:.0f} m'} "
+                       f"of the {label} gate, though the tracks run the course: check its `at` coordinates")
+    return out
 
 
 def _dump_json(doc: dict) -> str:

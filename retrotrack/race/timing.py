@@ -151,8 +151,9 @@ class RunnerTiming:
     """How the times depend on the runner's depth behind the start line, where that is unknown."""
     depth_m: float | None = None
     """The depth behind the start line the times assume (its posterior mean)."""
-    nearest_gate_m: float | None = None
-    """How close the track comes to the centre of any gate."""
+    nearest_gate_m: dict[str, float] = field(default_factory=dict)
+    """How close the track comes to the centre of each gate, by gate name (a gate no track comes near is
+    in the wrong place)."""
 
 
 def _gun_offset_s(activity: Activity, gun_time: datetime) -> float:
@@ -228,11 +229,13 @@ def stopped_racing_s(t_gun: np.ndarray, speed: np.ndarray, start_s: float, end_s
     return float(t_gun[held[-1]]) if held else end_s
 
 
-def _nearest_gate_m(race: RaceInfo, proj: LocalProjection, x: np.ndarray, y: np.ndarray) -> float:
+def _nearest_gate_m(race: RaceInfo, proj: LocalProjection, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """How close the track comes to the centre of each gate."""
     gates = [g for g in (race.start, race.finish, *race.checkpoints) if g is not None]
     gx, gy = proj.to_xy(np.array([g.lat_deg for g in gates]), np.array([g.lon_deg for g in gates]))
     ok = np.isfinite(x) & np.isfinite(y)
-    return float(np.min(np.hypot(x[ok][:, None] - gx[None, :], y[ok][:, None] - gy[None, :])))
+    d = np.hypot(x[ok][:, None] - gx[None, :], y[ok][:, None] - gy[None, :]).min(axis=0)
+    return {g.name: float(m) for g, m in zip(gates, d)}
 
 
 @dataclass
@@ -321,10 +324,11 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     t = np.asarray(activity.t_s, dtype=float) + _gun_offset_s(activity, race.gun_time)
     proj = LocalProjection(race.finish.lat_deg, race.finish.lon_deg)
     x, y = proj.to_xy(activity.lat_deg, activity.lon_deg)
-    nearest_m = _nearest_gate_m(race, proj, x, y)
+    nearest_by_gate = _nearest_gate_m(race, proj, x, y)
+    nearest_m = min(nearest_by_gate.values())
     if nearest_m > FAR_FROM_COURSE_M:
         return _untimed(activity, f"the track never comes within {far_text(nearest_m)} of the course's gates: "
-                        "run somewhere else?", "no track on the course", nearest_gate_m=nearest_m)
+                        "run somewhere else?", "no track on the course", nearest_gate_m=nearest_by_gate)
     if t[-1] < 0:
         return _untimed(activity, f"the track ends {fmt_clock(-t[-1])} before the gun", "no track over the race",
                         damage_is_why="track damaged before the gun")
@@ -374,7 +378,7 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     model = DepthModel(loglik, start_s, event_s, events, tr.onset, st.anchor_kind or "none", tr.onset_sd)
 
     timing = RunnerTiming(status="finished" if finished else "dnf", start_method=st.method, warnings=warnings,
-                          depth=model, nearest_gate_m=nearest_m)
+                          depth=model, nearest_gate_m=nearest_by_gate)
     # Before the field is known: the most likely depth at a line (the GPS crossing, kept behind the line);
     # in lanes the prior is a proper one, and its median is the answer.
     _settle(timing, default_depth_prior(st.anchor_kind), median=st.anchor_kind == "lane")
