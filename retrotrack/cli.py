@@ -150,13 +150,21 @@ def race(config: Path, out_dir: Path, times_file: Path | None, jobs: int | None,
 @click.option("--start", "start_kind", type=click.Choice(["usual", "lanes"]), default="usual", show_default=True,
               help="lanes: the 800 m in lanes from a staggered start, gun-timed (usual: a waterfall line, chip-timed).")
 @click.option("--name", default=None, help="The race's name.")
-@click.option("--gun-time", default=None, help="The gun time, e.g. 2026-06-14T09:00:00Z.")
+@click.option("--gun-time", default=None, help="The gun time with its time zone, e.g. 2026-06-14T09:00:00Z or "
+              "2026-06-14T10:00:00+01:00 (the race's date is its date there). Without it, a placeholder is written, "
+              "marked to be set.")
 @click.option("--entries", "entries_file", default="entries.csv", show_default=True, help="Entries file named in the config.")
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None, help="Write the config here (default: stdout).")
 @_fail_cleanly
 def track_config(finish: str, bearing: float, distance_m: float, lanes: int, start_kind: str, name: str | None,
                  gun_time: str | None, entries_file: str, out_file: Path | None) -> None:
-    """Write a race config for a standard distance on a standard 400 m track."""
+    """Write a race config for a standard distance on a standard 400 m track.
+
+    \b
+    Example:
+      retrotrack track-config --finish 53.3051,-6.2182 --bearing 352 --distance 1500 \\
+          --gun-time 2026-06-14T10:00:00+01:00 --out race.toml
+    """
     from retrotrack.atomic import write_atomic
     from retrotrack.race.trackconfig import make_track_config
 

@@ -1,6 +1,7 @@
 """Standard 400 m track geometry and the configs written from it."""
 
 import math
+from datetime import datetime, timezone
 
 import numpy as np
 import pytest
@@ -9,11 +10,13 @@ from retrotrack.errors import ConfigError
 from retrotrack.geo import haversine_m
 from retrotrack.race.config import load_race_config
 from retrotrack.race.trackconfig import (
+    STANDARD_DISTANCES_M,
     StandardTrack,
     lane_length_m,
     lane_radius_m,
     make_track_config,
     start_plan,
+    track_race_info,
 )
 
 TRACK = StandardTrack(53.3051, -6.2182, 352.0)
@@ -77,3 +80,48 @@ def test_bad_inputs():
         make_track_config("53.3 north", 0.0, 400)
     with pytest.raises(ConfigError, match="not a standard track distance"):
         make_track_config("53.3,-6.2", 0.0, 600)
+
+
+def test_without_a_gun_time_the_placeholder_says_so(tmp_path):
+    lines = make_track_config("53.3051,-6.2182", 352.0, 1500).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("gun_time = "))
+    assert lines[at - 1].startswith("# gun_time: set the real gun time before the race")
+    given = make_track_config("53.3051,-6.2182", 352.0, 1500, gun_time="2026-06-14T09:00:00Z")
+    assert "# gun_time" not in given
+    p = tmp_path / "r.toml"
+    p.write_text("\n".join(lines))
+    assert load_race_config(p).race.finish_crossings == 4
+
+
+def test_the_date_is_the_guns_local_date(tmp_path):
+    # 00:30 on New Year's Day in Paris is 2026 in UTC: the race (and its age categories) is 2027.
+    p = tmp_path / "r.toml"
+    p.write_text(make_track_config("53.3051,-6.2182", 352.0, 400, gun_time="2027-01-01T00:30:00+01:00"))
+    assert 'date = "2027-01-01"' in p.read_text() and 'gun_time = "2027-01-01T00:30:00+01:00"' in p.read_text()
+    race = load_race_config(p).race
+    assert race.date == "2027-01-01" and race.gun_time == datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("gun", ["tomorrow", "2026-06-14", "2026-06-14 9am"])
+def test_a_bad_gun_time_says_what_is_expected(gun):
+    with pytest.raises(ConfigError) as err:
+        make_track_config("53.3051,-6.2182", 352.0, 400, gun_time=gun)
+    msg = err.value.message
+    assert msg.startswith('--gun-time: must be a date and time like "2026-06-14T09:00:00Z", got')
+    assert "isoformat" not in msg
+
+
+def test_an_awkward_name_is_written_as_valid_toml(tmp_path):
+    p = tmp_path / "r.toml"
+    p.write_text(make_track_config("53.3051,-6.2182", 352.0, 800, name='Club\nChamps "24" \\ 1\x7f',
+                                   gun_time="2026-06-14T09:00:00Z"))
+    assert load_race_config(p).race.name == 'Club\nChamps "24" \\ 1\x7f'
+
+
+@pytest.mark.parametrize("d", STANDARD_DISTANCES_M)
+def test_every_standard_distance_reads_back_as_written(tmp_path, d):
+    when = datetime(2026, 6, 14, 9, 0, 3, 470000, tzinfo=timezone.utc)
+    race = track_race_info(TRACK, d, gun_time=when)
+    p = tmp_path / "r.toml"
+    p.write_text(make_track_config("53.3051,-6.2182", 352.0, d, gun_time="2026-06-14T09:00:03.47Z"))
+    assert load_race_config(p).race == race

@@ -33,6 +33,11 @@ LANE_LINE_M = 0.20
 DEFAULT_LANES = 8
 TRACK_GATE_WIDTH_M = 30.0
 """Gates across the track: the lanes plus a generous GPS margin, well short of the infield's far side."""
+GATE_DECIMALS = 6
+"""Gate positions are to a millionth of a degree (about 0.1 m), as readable configs write them."""
+PLACEHOLDER_GUN_TIME = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
+"""The gun time a config gets when none is given, marked in the config as one to set."""
+PLACEHOLDER_NOTE = "gun_time: set the real gun time before the race (and the date above, if it is another day)"
 
 STANDARD_DISTANCES_M = (100, 200, 400, 800, 1500, 3000, 5000, 10000)
 
@@ -166,6 +171,10 @@ def start_plan(distance_m: float, *, lane_start: bool = False) -> StartPlan:
     return StartPlan(d, "chip", False, True, before, crossings)
 
 
+def _rounded(lat_lon: tuple[float, float]) -> tuple[float, float]:
+    return round(lat_lon[0], GATE_DECIMALS), round(lat_lon[1], GATE_DECIMALS)
+
+
 def track_race_info(
     track: StandardTrack,
     distance_m: float,
@@ -175,19 +184,20 @@ def track_race_info(
     direction: str = "backward",
     lane_start: bool = False,
 ) -> RaceInfo:
-    """The race config for a standard distance on `track`: gates, timing and finish crossings."""
+    """The race config for a standard distance on `track`: gates, timing and finish crossings. The race's
+    date is the gun's in the gun's own time zone (`gun_time` as the organiser gave it)."""
     plan = start_plan(distance_m, lane_start=lane_start)
-    fin_lat, fin_lon = track.gate_across(0.0, 0.0, track.bearing_deg)
+    fin_lat, fin_lon = _rounded(track.gate_across(0.0, 0.0, track.bearing_deg))
     finish = Gate("finish", fin_lat, fin_lon, track.bearing_deg % 360.0, TRACK_GATE_WIDTH_M)
     start = None
     if plan.straight:
         u = track._frame()[0]
         x, y = -plan.before_finish_m * u[0], -plan.before_finish_m * u[1]
-        s_lat, s_lon = track.gate_across(float(x), float(y), track.bearing_deg)
+        s_lat, s_lon = _rounded(track.gate_across(float(x), float(y), track.bearing_deg))
         start = Gate("start", s_lat, s_lon, track.bearing_deg % 360.0, 20.0)
     elif not plan.lanes:
         x, y, b = track.before_finish(1, plan.before_finish_m)
-        s_lat, s_lon = track.gate_across(x, y, b)
+        s_lat, s_lon = _rounded(track.gate_across(x, y, b))
         start = Gate("start", s_lat, s_lon, round(b, 1) % 360.0, TRACK_GATE_WIDTH_M)
     return RaceInfo(
         name=name or f"Retro {plan.distance_m} m",
@@ -240,12 +250,16 @@ def track_config_toml(
     direction: str = "backward",
     lane_start: bool = False,
 ) -> str:
-    """A race config (INTERFACE.md's TOML) for a standard distance on `track`."""
+    """A race config (INTERFACE.md's TOML) for a standard distance on `track`. Without a `gun_time` it has
+    PLACEHOLDER_GUN_TIME, with a comment above it saying to set the real one: the config is often written
+    before the race, and the gun time to the hundredth known only after it."""
     from retrotrack.race.config import race_to_toml
 
-    gun_time = gun_time or datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc)
+    note = PLACEHOLDER_NOTE if gun_time is None else None
+    gun_time = gun_time or PLACEHOLDER_GUN_TIME
     race = track_race_info(track, distance_m, gun_time=gun_time, name=name, direction=direction, lane_start=lane_start)
-    return race_to_toml(race, entries_file, comments=track_comments(track, distance_m, lane_start=lane_start))
+    return race_to_toml(race, entries_file, comments=track_comments(track, distance_m, lane_start=lane_start),
+                        gun_time_comment=note)
 
 
 def make_track_config(
@@ -264,7 +278,7 @@ def make_track_config(
     Raises ConfigError (naming the option) for a bad point, bearing, distance, start or gun time.
     """
     from retrotrack.errors import ConfigError
-    from retrotrack.race.config import parse_gun_time
+    from retrotrack.race.config import gun_time_as_written
 
     parts = [p for p in finish.replace(";", ",").replace(" ", ",").split(",") if p]
     try:
@@ -286,7 +300,7 @@ def make_track_config(
     when = None
     if gun_time:
         try:
-            when = parse_gun_time(gun_time)
+            when = gun_time_as_written(gun_time)
         except ValueError as exc:
             raise ConfigError("--gun-time", str(exc)) from None
     track = StandardTrack(lat, lon, bearing_deg % 360.0, lanes)
