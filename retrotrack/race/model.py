@@ -108,7 +108,8 @@ class RaceResult:
 
     @property
     def starters(self) -> int:
-        return sum(1 for r in self.results if r.status not in ("dns",))
+        """Everyone but `dns`: an `error` runner's track was named, so they are taken to have started."""
+        return sum(1 for r in self.results if r.status != "dns")
 
     @property
     def finishers(self) -> int:
