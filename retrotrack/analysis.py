@@ -122,11 +122,18 @@ def _gait(dt: np.ndarray, dd: np.ndarray, cad: np.ndarray, sel: np.ndarray) -> t
     return cadence, step_len
 
 
+ONE_RECORD_SPAN_S = 1e-3
+
+
 def build_segments(activity: Activity, track: DirectionTrack) -> list[Segment]:
-    """Merge consecutive intervals of one label into segments covering the whole activity."""
+    """Merge consecutive intervals of one label into segments covering the whole activity.
+
+    A single record spans no time: it gets one `stopped` segment a millisecond long, because consumers of
+    the JSON (INTERFACE.md's checks among them) expect at least one segment, each ending after it starts.
+    """
     t = activity.t_s
     if t.size < 2:
-        return [Segment(Direction.STOPPED.label if t.size else "unknown", 0.0, 0.0 + 1e-3, 0.0, None, None, None, 1.0)] if t.size else []
+        return [Segment(Direction.STOPPED.label, 0.0, ONE_RECORD_SPAN_S, 0.0, None, None, None, 1.0)] if t.size else []
     dt, dd = _interval_arrays(activity)
     cad = _interval_cadence(activity.cadence_spm)
     labels = track.direction

@@ -109,6 +109,62 @@ def test_pause_with_no_records_is_a_stopped_segment_and_counts_in_elapsed():
     assert len(stopped) == 1 and stopped[0].start_s == 300.0 and stopped[0].end_s == 420.0
 
 
+def _gpx(*segments: tuple[float, int, int]) -> bytes:
+    """A GPX run with one <trkseg> per (start latitude, start second, points): 1 s and ~3 m apart, northward."""
+    base = datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc).timestamp()
+    body = []
+    for lat0, start_s, n in segments:
+        pts = []
+        for i in range(n):
+            when = datetime.fromtimestamp(base + start_s + i, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            pts.append(f'<trkpt lat="{lat0 + i * 2.7e-5:.7f}" lon="-6.26"><time>{when}</time></trkpt>')
+        body.append("<trkseg>" + "".join(pts) + "</trkseg>")
+    return ('<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">'
+            f'<trk><type>running</type>{"".join(body)}</trk></gpx>').encode()
+
+
+def test_a_gap_between_gpx_segments_is_a_stopped_segment_with_no_distance():
+    from retrotrack.readers import read_data
+
+    # Paused for 170 s; the second segment starts ~560 m north of where the first ended.
+    act = read_data(_gpx((53.34, 0, 31), (53.345, 200, 31)), "two-segments.gpx")
+    result = analysis.analyze_activity(act)
+    segs = result.segments
+    stopped = [s for s in segs if s.direction == "stopped"]
+    assert [(s.start_s, s.end_s, s.distance_m, s.avg_speed_mps) for s in stopped] == [(30.0, 200.0, 0.0, 0.0)]
+    for s in segs:
+        assert s.avg_speed_mps is None or s.avg_speed_mps < 3.5, s
+    assert result.summary.distance_m == pytest.approx(2 * 30 * 3.0, rel=0.01)
+    assert sum(s.distance_m for s in segs) == pytest.approx(result.summary.distance_m)
+    assert result.summary.stopped_s == pytest.approx(170.0)
+
+
+def test_real_apple_watch_run_pauses_are_stopped_segments_with_no_distance():
+    from conftest import DATA
+    from retrotrack.readers import read_activity
+
+    result = analysis.analyze_activity(read_activity(DATA / "real" / "togeojson__Friday-Evening-Run.gpx"))
+    segs = result.segments
+    stopped = [s for s in segs if s.direction == "stopped"]
+    assert [(round(s.start_s, 1), round(s.end_s, 1)) for s in stopped] == [(10.5, 227.3), (234.3, 2551.3)]
+    assert all(s.distance_m == 0.0 for s in stopped)
+    # The file's own points cover ~19 m in its first 10.5 s, ~24 m and ~45 m in the others (gpxpy: 87.7 m).
+    moving = [s for s in segs if s.direction != "stopped"]
+    assert [s.distance_m for s in moving] == pytest.approx([19.4, 23.6, 44.6], rel=0.1)
+    assert max(s.avg_speed_mps for s in moving) < 4.0
+    assert max(s.step_length_m for s in moving) < 2.0
+
+
+def test_one_record_is_one_token_stopped_segment():
+    act = make_activity([0.0], [0.0], cadence_spm=[170.0])
+    result = analysis.analyze_activity(act)
+    doc = analysis.analysis_to_dict(result)
+    assert [(s["direction"], s["start_s"], s["distance_m"]) for s in doc["segments"]] == [("stopped", 0.0, 0.0)]
+    assert 0.0 < doc["segments"][0]["end_s"] <= 0.01
+    assert doc["summary"]["elapsed_s"] == 0.0 and doc["summary"]["moving_s"] == 0.0
+    json.dumps(doc, allow_nan=False)
+
+
 def test_standing_still_for_a_while_is_stopped_but_a_brief_slowdown_is_not():
     t = np.arange(0, 301.0)
     speed = np.full(t.size, 3.0)

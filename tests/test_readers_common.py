@@ -16,6 +16,7 @@ from retrotrack.readers.common import (
     RawLap,
     RawSession,
     finish_activity,
+    paused_intervals,
     smoothed_positions,
 )
 from retrotrack.readers.fit import READER as FIT
@@ -409,3 +410,77 @@ def test_zero_steps_while_standing_survive_gps_jitter():
     act = finish_activity(raw(T0 + np.arange(n_stand + n_run, dtype=float), lat_deg=lat, lon_deg=lon, cadence_spm=cad))
     assert (act.cadence_spm[:n_stand] == 0.0).all()
     assert (act.cadence_spm[n_stand:] == 172.0).all()
+
+
+def test_paused_intervals_are_those_whose_middle_lies_in_a_pause():
+    t = np.array([0.0, 1.0, 2.0, 50.0, 51.0, 80.0, 81.0])
+    assert paused_intervals(t, [(2.0, 50.0), (60.0, 70.0)]).tolist() == [False, False, True, False, True, False]
+    assert paused_intervals(t[:1], [(0.0, 5.0)]).size == 0
+
+
+def _two_stretches(gap_s: float = 300.0, moved_m: float = 400.0):
+    """60 s due east at 3 m/s, a pause of `gap_s` (the runner moved `moved_m` further east), 60 s more."""
+    lat1, lon1 = straight_line(60)
+    lat2, lon2 = np.empty(60), np.empty(60)
+    for i in range(60):
+        lat2[i], lon2[i] = destination(53.34, -6.26, 90.0, 59 * 3.0 + moved_m + 3.0 * i)
+    t = np.concatenate([np.arange(60.0), 59.0 + gap_s + np.arange(60.0)])
+    return t, np.concatenate([lat1, lat2]), np.concatenate([lon1, lon2])
+
+
+def test_distance_from_positions_adds_nothing_over_a_timer_pause():
+    # A FIT file without a distance channel (or a GPX): the pause is a timer stop/start.
+    t, lat, lon = _two_stretches()
+    r = raw(T0 + t, lat_deg=lat, lon_deg=lon)
+    r.pauses = [(T0 + 59.0, T0 + 359.0)]
+    act = finish_activity(r)
+    step = np.diff(act.distance_m)
+    assert step[59] == 0.0
+    # Smoothing does not reach across the pause: the fixes either side of it keep their 3 m steps.
+    assert step[58] == pytest.approx(3.0, rel=0.01) and step[60] == pytest.approx(3.0, rel=0.01)
+    assert act.distance_m[-1] == pytest.approx(2 * 59 * 3.0, rel=0.005)
+    assert np.nanmax(act.speed_mps) < 3.1
+
+
+def test_a_fit_file_paused_between_positions_runs_no_distance_over_the_pause():
+    t, lat, lon = _two_stretches(gap_s=120.0, moved_m=150.0)
+    data = write_activity_fit(None, start_time=datetime(2026, 6, 14, 9, 0, tzinfo=timezone.utc), t_s=t,
+                              lat_deg=lat, lon_deg=lon, cadence_spm=np.full(t.size, 170.0),
+                              pauses=[(59.0, 179.0)])
+    act = read_data(data, "paused.fit")
+    assert act.pauses == [(59.0, 179.0)]
+    assert act.distance_m[-1] == pytest.approx(2 * 59 * 3.0, rel=0.005)
+    assert act.distance_m[60] == act.distance_m[59]
+
+
+def test_speed_integrated_over_a_pause_adds_nothing():
+    t = np.concatenate([np.arange(11.0), 610.0 + np.arange(11.0)])
+    r = raw(T0 + t, speed_mps=np.full(t.size, 2.5))
+    r.pauses = [(T0 + 10.0, T0 + 610.0)]
+    act = finish_activity(r)
+    assert act.distance_m[-1] == pytest.approx(50.0)
+
+
+def test_a_pause_with_positions_far_apart_is_no_glitch_and_no_corruption():
+    # Driven 20 km in 5 minutes while paused: the fixes after the pause are the runner's.
+    t, lat, lon = _two_stretches(gap_s=300.0, moved_m=20_000.0)
+    r = raw(T0 + t, lat_deg=lat, lon_deg=lon)
+    r.pauses = [(T0 + 59.0, T0 + 359.0)]
+    act = finish_activity(r)
+    assert np.isfinite(act.lat_deg).all() and act.warnings == [] and act.damage == []
+    assert act.distance_m[-1] == pytest.approx(2 * 59 * 3.0, rel=0.005)
+    # Without the pause the same jump is still corruption.
+    act = finish_activity(raw(T0 + t, lat_deg=lat, lon_deg=lon))
+    assert any("no one could have reached" in w for w in act.damage)
+
+
+def test_the_device_odometer_is_kept_as_it_is_over_a_pause():
+    # The watch's own distance is its figure (it must match its session total), even where it moved a
+    # few metres across a pause.
+    t = np.concatenate([np.arange(50.0), 100.0 + np.arange(50.0)])
+    d = np.concatenate([3.0 * np.arange(50.0), 159.0 + 3.0 * np.arange(50.0)])
+    r = raw(T0 + t, distance_m=d)
+    r.pauses = [(T0 + 49.0, T0 + 100.0)]
+    act = finish_activity(r)
+    assert act.distance_m[-1] == pytest.approx(306.0)
+    assert act.distance_m[50] - act.distance_m[49] == pytest.approx(12.0)

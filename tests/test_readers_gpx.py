@@ -17,12 +17,13 @@ GPX11 = 'version="1.1" xmlns="http://www.topografix.com/GPX/1/1"'
 TPX1 = 'xmlns:ns3="http://www.garmin.com/xmlschemas/TrackPointExtension/v1"'
 
 
-def points(n: int, ext=lambda i: "", extra=lambda i: "", step_deg: float = 2.7e-5, start_s: int = 0) -> str:
-    """n points one second apart, ~3 m apart going north."""
+def points(n: int, ext=lambda i: "", extra=lambda i: "", step_deg: float = 2.7e-5, start_s: int = 0,
+           lat0: float = 53.34) -> str:
+    """n points one second apart, ~3 m apart going north from `lat0`."""
     out = []
     for i in range(n):
         t = datetime.fromtimestamp(1781427600 + start_s + i, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        out.append(f'<trkpt lat="{53.34 + i * step_deg:.7f}" lon="-6.26"><ele>{10 + i}</ele><time>{t}</time>'
+        out.append(f'<trkpt lat="{lat0 + i * step_deg:.7f}" lon="-6.26"><ele>{10 + i}</ele><time>{t}</time>'
                    f"{extra(i)}{ext(i)}</trkpt>")
     return "".join(out)
 
@@ -179,6 +180,31 @@ def test_several_segments_make_pauses():
     assert act.elapsed_s == 109.0
 
 
+def test_no_distance_is_run_across_the_gap_between_segments():
+    # The watch was paused for 91 s, and the second segment starts ~560 m further north: the straight line
+    # between them is not distance run (Strava and Garmin Connect add nothing there), and smoothing the
+    # positions must not pull the fixes either side of the gap towards each other.
+    body = points(10) + "</trkseg><trkseg>" + points(10, start_s=100, lat0=53.345)
+    act = read_data(gpx(body), "segments.gpx")
+    assert act.pauses == [(9.0, 100.0)]
+    step = np.diff(act.distance_m)
+    assert step[9] == 0.0
+    assert step[:9] == pytest.approx(3.0, rel=0.01) and step[10:] == pytest.approx(3.0, rel=0.01)
+    assert act.distance_m[-1] == pytest.approx(54.0, rel=0.01)
+    assert np.nanmax(act.speed_mps) < 3.1
+
+
+def test_a_drive_between_segments_is_no_corrupt_data():
+    # Paused, driven ~22 km in 10 minutes (faster than anyone runs), resumed: the second segment's fixes are
+    # the runner's, not teleported corruption, and the drive adds no distance.
+    body = points(60) + "</trkseg><trkseg>" + points(60, start_s=660, lat0=53.54)
+    act = read_data(gpx(body), "drive.gpx")
+    assert act.pauses == [(59.0, 660.0)]
+    assert np.isfinite(act.lat_deg).all()
+    assert act.warnings == [] and act.damage == []
+    assert act.distance_m[-1] == pytest.approx(2 * 59 * 3.0, rel=0.01)
+
+
 def test_distance_is_two_dimensional():
     ele_jump = lambda i: ""
     act = read_data(gpx(points(11, ele_jump)), "hill.gpx")  # elevation climbs 1 m per point
@@ -209,4 +235,7 @@ def test_real_apple_watch_copy():
     assert act.device == "Apple Watch" and len(act) == 17
     assert len(act.pauses) == 2  # three trkseg
     assert act.elapsed_s == pytest.approx(2569.3, abs=1)
+    # gpxpy's length_2d (oracle.json), which sums each trkseg's own points: 87.7 m (less a few % for our
+    # smoothing of the positions), not the 796 m of the straight lines across the pauses.
+    assert act.distance_m[-1] == pytest.approx(87.7, rel=0.05)
     assert act.has_cadence and 100 < np.nanmax(act.cadence_spm) < 220

@@ -5,6 +5,13 @@ device laps/sessions/pauses in absolute seconds) and call `finish_activity`,
 which drops nonsense records, orders and merges timestamps, and derives what
 the file lacks: distance (the device's own where present, else from lightly
 smoothed positions), speed from distance, step length from speed and cadence.
+
+A pause (the watch's timer stopped: a FIT timer stop/start, a gap between GPX
+<trkseg>s) is not running: a distance the reader derives adds nothing across
+it, as Strava and Garmin Connect do (the runner may have moved, walked to the
+car or driven home, but that is not distance run), and positions are neither
+smoothed nor speed-checked across it. The device's own odometer is its own
+figure and is kept as it is.
 """
 
 from __future__ import annotations
@@ -134,6 +141,22 @@ def _keep(raw: RawActivity, keep: np.ndarray) -> None:
         raw.channels[name] = raw.channels[name][keep]
 
 
+def paused_intervals(times: np.ndarray, pauses) -> np.ndarray:
+    """Whether the watch's timer was paused over each interval between records (length n - 1).
+
+    An interval is paused when its middle lies inside a pause, as `motion.in_spans` judges the
+    activity's (relative) pauses, so distance and the stopped labels agree on which intervals they are.
+    """
+    t = np.asarray(times, dtype=float)
+    out = np.zeros(max(t.size - 1, 0), dtype=bool)
+    if t.size < 2:
+        return out
+    mid = 0.5 * (t[:-1] + t[1:])
+    for start, end in pauses:
+        out |= (mid > start) & (mid < end)
+    return out
+
+
 def _drop_far_times(raw: RawActivity) -> None:
     """Drop records days away from the activity; the rest is corruption.
 
@@ -241,6 +264,11 @@ def _drop_implausible_values(raw: RawActivity) -> None:
         raw.warnings.append(f"ignored impossible values of {', '.join(odd)} (corrupt data)")
 
 
+def _stretches(raw: RawActivity) -> np.ndarray:
+    """Per record, which stretch between the watch's pauses it lies in (0, 1, ...)."""
+    return np.concatenate(([0], np.cumsum(paused_intervals(raw.times, raw.pauses))))
+
+
 def _clean_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
     lat, lon = raw.channels["lat_deg"], raw.channels["lon_deg"]
     known = np.isfinite(lat) | np.isfinite(lon)
@@ -250,14 +278,17 @@ def _clean_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
     bad = outside | ((lat == 0.0) & (lon == 0.0)) | (np.isfinite(lat) != np.isfinite(lon))
     lat[bad] = np.nan
     lon[bad] = np.nan
+    stretch = _stretches(raw)
     idx = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
     if idx.size < 3:
-        _drop_unreachable_positions(raw, on_foot)
+        _drop_unreachable_positions(raw, on_foot, stretch)
         return
     t = raw.times[idx]
     la, lo = lat[idx], lon[idx]
     limit = np.where(on_foot[idx], MAX_FOOT_SPEED_MPS, MAX_ANY_SPEED_MPS)
     step = haversine_m(la[:-1], lo[:-1], la[1:], lo[1:]) / np.maximum(np.diff(t), 1.0)
+    # Over a pause the runner may have gone anywhere (driven to the next trail): no step across one is a glitch.
+    step[np.diff(stretch[idx]) != 0] = 0.0
     skip = haversine_m(la[:-2], lo[:-2], la[2:], lo[2:]) / np.maximum(t[2:] - t[:-2], 1.0)
     spike = (step[:-1] > limit[1:-1]) & (step[1:] > limit[1:-1]) & (skip <= limit[1:-1])
     if spike.any():
@@ -265,32 +296,51 @@ def _clean_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
         lat[where] = np.nan
         lon[where] = np.nan
         raw.warnings.append(f"ignored {_plural(int(spike.sum()), 'position')} far off the track (GPS glitch)")
-    _drop_unreachable_positions(raw, on_foot)
+    _drop_unreachable_positions(raw, on_foot, stretch)
 
 
-def _drop_unreachable_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
+def _drop_unreachable_positions(raw: RawActivity, on_foot: np.ndarray, stretch: np.ndarray | None = None) -> None:
     """Drop runs of fixes that no one could have reached from the fixes around them (corrupt data).
 
-    Starting from the fix nearest the middle of the first few (a corrupt first
-    fix must not condemn the rest), each fix is kept only if it is reachable
-    from the last kept one within the speed limit; runs of teleported fixes go.
-    Most files have no impossible step at all and skip the walk. Two fixes
-    an impossible distance apart, with no third to tell which is corrupt, both go.
+    Each stretch between the watch's pauses is judged on its own: over a pause the runner may have
+    gone anywhere. Starting from the fix nearest the middle of a stretch's first few (a corrupt first
+    fix must not condemn the rest), each fix is kept only if it is reachable from the last kept one
+    within the speed limit; runs of teleported fixes go. Most files have no impossible step at all
+    and skip the walk. Two fixes an impossible distance apart, with no third to tell which is
+    corrupt, both go.
     """
     lat, lon = raw.channels["lat_deg"], raw.channels["lon_deg"]
-    idx = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if stretch is None:
+        stretch = _stretches(raw)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    gone, pair = 0, False
+    for k in np.unique(stretch[ok]).tolist():
+        idx = np.flatnonzero(ok & (stretch == k))
+        dropped = _unreachable(raw, on_foot, idx)
+        if idx.size == 2 and dropped:
+            pair = True
+        else:
+            gone += dropped
+    if pair:
+        raw.note_damage("ignored both positions: they lie an impossible distance apart (corrupt data)")
+    if gone:
+        raw.note_damage(f"ignored {_plural(gone, 'position')} no one could have reached (corrupt data)")
+
+
+def _unreachable(raw: RawActivity, on_foot: np.ndarray, idx: np.ndarray) -> int:
+    """Drop (NaN) the fixes among `idx` (one stretch) that no one could have reached; how many went."""
+    lat, lon = raw.channels["lat_deg"], raw.channels["lon_deg"]
     if idx.size < 2:
-        return
+        return 0
     t = raw.times[idx]
     limit = np.where(on_foot[idx], MAX_FOOT_SPEED_MPS, MAX_ANY_SPEED_MPS)
     step = haversine_m(lat[idx[:-1]], lon[idx[:-1]], lat[idx[1:]], lon[idx[1:]])
     if not np.any(step > limit[1:] * np.maximum(np.diff(t), 1.0) + REACH_SLACK_M):
-        return
+        return 0
     if idx.size == 2:
         lat[idx] = np.nan
         lon[idx] = np.nan
-        raw.note_damage("ignored both positions: they lie an impossible distance apart (corrupt data)")
-        return
+        return 2
     head = idx[: min(idx.size, 15)]
     spread = haversine_m(lat[head][:, None], lon[head][:, None], lat[head][None, :], lon[head][None, :])
     anchor = int(np.argmin(np.median(spread, axis=1)))
@@ -304,10 +354,9 @@ def _drop_unreachable_positions(raw: RawActivity, on_foot: np.ndarray) -> None:
                 keep[j] = True
                 last = j
     gone = idx[~keep]
-    if gone.size:
-        lat[gone] = np.nan
-        lon[gone] = np.nan
-        raw.note_damage(f"ignored {_plural(int(gone.size), 'position')} no one could have reached (corrupt data)")
+    lat[gone] = np.nan
+    lon[gone] = np.nan
+    return int(gone.size)
 
 
 def _drop_impossible_speed(raw: RawActivity, on_foot: np.ndarray) -> np.ndarray:
@@ -392,14 +441,32 @@ def _without_distance_jumps(raw: RawActivity, t: np.ndarray, d: np.ndarray) -> n
     return d[0] + np.concatenate(([0.0], np.cumsum(inc)))
 
 
+def position_distance_m(lat: np.ndarray, lon: np.ndarray, paused: np.ndarray | None = None) -> np.ndarray:
+    """Cumulative distance along smoothed positions, adding nothing over the `paused` intervals.
+
+    Each stretch between pauses is smoothed and measured on its own: the straight line from the last
+    fix before a pause to the first after it is no distance run, and smoothing across it would pull
+    the fixes on either side towards each other (tens of metres of invented running at each end).
+    """
+    n = lat.size
+    cuts = np.flatnonzero(paused) + 1 if paused is not None else np.zeros(0, dtype=np.int64)
+    out = np.zeros(n)
+    offset = 0.0
+    for a, b in zip(np.concatenate(([0], cuts)).tolist(), np.concatenate((cuts, [n])).tolist()):
+        out[a:b] = offset + cumulative_distance_m(*smoothed_positions(lat[a:b], lon[a:b]))
+        offset = float(out[b - 1])
+    return out
+
+
 def _distance(raw: RawActivity) -> np.ndarray:
     if raw.distance_is_device:
         device = _device_distance(raw)
         if device is not None:
             return device
+    paused = paused_intervals(raw.times, raw.pauses)
     lat, lon = raw.channels["lat_deg"], raw.channels["lon_deg"]
     if (np.isfinite(lat) & np.isfinite(lon)).sum() >= 2:
-        return cumulative_distance_m(*smoothed_positions(lat, lon))
+        return position_distance_m(lat, lon, paused)
     if not raw.distance_is_device:
         device = _device_distance(raw)
         if device is not None:
@@ -408,7 +475,8 @@ def _distance(raw: RawActivity) -> np.ndarray:
     if np.isfinite(speed).sum() >= 2:
         ok = np.isfinite(speed)
         v = np.interp(raw.times, raw.times[ok], speed[ok])
-        steps = 0.5 * (v[1:] + v[:-1]) * np.diff(raw.times)
+        # The speeds either side of a pause say nothing about the time in between.
+        steps = np.where(paused, 0.0, 0.5 * (v[1:] + v[:-1]) * np.diff(raw.times))
         return np.concatenate(([0.0], np.cumsum(steps)))
     return np.zeros(raw.times.size)
 
