@@ -11,6 +11,7 @@ from retrotrack.model import Activity, Direction, empty_channels
 from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.gates import GateGeometry
 from retrotrack.race.passes import counted_finishes
+from retrotrack.race.progress import MarkObs
 from retrotrack.race import run_race
 from retrotrack.race.timing import TRACE_POINTS, _lap_numbers, _median_lap_m, time_activity, watch_distance
 from retrotrack.race.trackconfig import StandardTrack
@@ -369,9 +370,9 @@ def test_trace_is_thinned_but_keeps_every_change_of_direction():
     assert fwd.max() < t[431] - r.start_s
 
 
-def _marks(line: int, name: str, marks_m: list[float]) -> list[tuple]:
-    """Pass marks as _fit_passes collects them: (key, line, mark, when, fix times, fix marks)."""
-    return [((name, k), line, m, 10.0 * k, None, None) for k, m in enumerate(marks_m, start=1)]
+def _marks(line: int, name: str, marks_m: list[float]) -> list[MarkObs]:
+    """Pass marks as _fit_passes observes them, before their laps are numbered (lap 0)."""
+    return [MarkObs(line, 0, 10.0 * k, m, 1.0, 0.0, key=(name, k)) for k, m in enumerate(marks_m, start=1)]
 
 
 def test_passes_are_numbered_by_lap_and_a_missed_pass_skips_its_lap():
@@ -382,7 +383,8 @@ def test_passes_are_numbered_by_lap_and_a_missed_pass_skips_its_lap():
 
 
 def test_the_line_stood_on_at_the_start_counts_from_lap_0_there():
-    obs = _marks(1, "start", [305.0, 706.0]) + [(("stand", 0), 1, 4.0, -5.0, None, None)] + _marks(0, "finish", [100.0, 501.0])
+    stand = MarkObs(1, 0, -5.0, 4.0, 1.0, 0.0, key=("stand", 0))
+    obs = _marks(1, "start", [305.0, 706.0]) + [stand] + _marks(0, "finish", [100.0, 501.0])
     laps = _lap_numbers(obs, 400.0, 1, 5.0)
     assert laps[("stand", 0)] == 0
     assert (laps[("start", 1)], laps[("start", 2)]) == (1, 2)

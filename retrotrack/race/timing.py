@@ -63,6 +63,7 @@ from retrotrack.race.progress import (
     DEPTH_GRID_M,
     GPS_SD_M,
     DistanceRule,
+    MarkFit,
     MarkObs,
     ProgressClock,
     StartAnchor,
@@ -316,9 +317,29 @@ class _Start:
     """The GPS crossing of the start line that started the race (crossing and track starts)."""
 
 
+@dataclass(frozen=True)
+class _Crossings:
+    """The crossings a runner's race is made of after their start: the counted finish crossings and each
+    checkpoint's distinct crossings, up to the end of the race."""
+
+    finish_gate: GateGeometry
+    finishes: list[GateCrossing]
+    """The counted finish crossings in order: laps, then the finish where they reached it."""
+    checkpoints: list[tuple[GateGeometry, list[GateCrossing]]]
+    """Each checkpoint's gate with its crossings between the start and `end_s`, in the config's order."""
+    finished: bool
+    """All of the race's `finish_crossings` were counted."""
+    end_s: float
+    """The end of the race: the last finish crossing, else the end of the track."""
+    stop_s: float | None
+    """When the runner came to a standstill at the finish line after finishing, if they did: the finish is
+    no later."""
+
+
 def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack | None = None,
                   *, with_trace: bool = True) -> RunnerTiming:
-    """Time one runner's race from their watch export."""
+    """Time one runner's race from their watch export: where it starts, the crossings that count, their
+    times for each depth behind the start line, then the depth, the direction check and the verdict."""
     if activity.t_s.size < 2 or not activity.has_position:
         return _untimed(activity, "the track has no positions", "no positions", damage_is_why="track damaged")
     t = np.asarray(activity.t_s, dtype=float) + _gun_offset_s(activity, race.gun_time)
@@ -339,52 +360,19 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     st = _gun_start(tr, sg) if race.timing == "gun" else _chip_start(tr, sg, warnings)
     if isinstance(st, RunnerTiming):
         return st
-
-    # Passes are counted along the watch's own distance where it has one: the positions' path length
-    # grows with GPS noise (by a tenth with a few metres from fix to fix).
-    count_dist = tr.dev if tr.dev is not None else tr.dist
-    race_dist = count_dist - float(np.interp(st.start_s, t, count_dist))
-    fg = GateGeometry.from_gate(race.finish, proj)
-    counted, stop_s = _finish_passes(tr, race, fg, st.start_s, race_dist, warnings)
-    finished = len(counted) == race.finish_crossings
-    end = counted[-1].t_s if finished else float(t[-1])
-    cp_passes = []
-    for cp in race.checkpoints:
-        g = GateGeometry.from_gate(cp, proj)
-        cp_passes.append((g, distinct_passes([c for c in find_crossings(g, t, x, y) if st.start_s < c.t_s <= end],
-                                             t, race_dist)))
+    crossings = _counted_crossings(tr, race, proj, st.start_s, warnings)
     if tr.clock is None:
-        _cross_at_race_pace(tr, race, st, fg, counted, cp_passes, finished)
-    events, gps_times = _split_events(race, counted, cp_passes, finished)
+        _cross_at_race_pace(tr, race, st, crossings)
+    model = _depth_model(tr, race, st, sg, crossings)
 
-    # Sharper times: from the watch distance (every pass fitted together), or from the GPS alone.
-    fit = anchor_mark = None
-    event_s = np.repeat(np.asarray(gps_times, dtype=float).reshape(-1, 1), DEPTH_GRID_M.size, axis=1)
-    if tr.clock is not None:
-        fit, anchor_mark, event_keys, obs_marks = _fit_passes(
-            race, proj, t, x, y, tr.clock, st.start_s, end, tr.onset, st.anchor_kind, st.z_stand, tr.stand,
-            st.start_pass, fg, counted, cp_passes, finished)
-        if fit is not None:
-            finish_clock = held_to_pace(tr.clock, counted[-1].t_s) if finished else tr.clock
-            event_s = _fitted_event_times(tr.clock, finish_clock, fit, event_keys, obs_marks, events, gps_times)
-    if stop_s is not None:
-        event_s[len(counted) - 1] = np.minimum(event_s[len(counted) - 1], stop_s)
-    start_s = _start_times(tr, race, st, sg, fit, anchor_mark)
-    loglik = np.zeros(DEPTH_GRID_M.size)
-    if fit is not None and fit.depth_loglik is not None:
-        loglik = fit.depth_loglik
-    elif st.z_stand is not None:
-        loglik = -0.5 * ((DEPTH_GRID_M + st.z_stand) / GPS_SD_M) ** 2
-    model = DepthModel(loglik, start_s, event_s, events, tr.onset, st.anchor_kind or "none", tr.onset_sd)
-
-    timing = RunnerTiming(status="finished" if finished else "dnf", start_method=st.method, warnings=warnings,
-                          depth=model, nearest_gate_m=nearest_by_gate)
+    timing = RunnerTiming(status="finished" if crossings.finished else "dnf", start_method=st.method,
+                          warnings=warnings, depth=model, nearest_gate_m=nearest_by_gate)
     # Before the field is known: the most likely depth at a line (the GPS crossing, kept behind the line);
     # in lanes the prior is a proper one, and its median is the answer.
     _settle(timing, default_depth_prior(st.anchor_kind), median=st.anchor_kind == "lane")
     if st.anchor_kind is None:
         timing.depth = None
-    _check_and_verdict(timing, tr, race, len(counted), finished)
+    _check_and_verdict(timing, tr, race, len(crossings.finishes), crossings.finished)
     if with_trace:
         timing.trace = _trace(activity, t, timing.start_s, timing.end_s, tr.speed, tr.labels)
     return timing
@@ -509,6 +497,27 @@ def _running_through_the_gun(tr: _Track, crossings: list[GateCrossing], warnings
     return _Start(0.0, "crossing", start_pass=early[-1])
 
 
+def _counted_crossings(tr: _Track, race: RaceInfo, proj: LocalProjection, start_s: float,
+                       warnings: list[str]) -> _Crossings:
+    """The finish crossings that count (`_finish_passes`), and each checkpoint's distinct crossings between
+    the start and the end of the race."""
+    t, x, y = tr.t, tr.x, tr.y
+    # Passes are counted along the watch's own distance where it has one: the positions' path length
+    # grows with GPS noise (by a tenth with a few metres from fix to fix).
+    count_dist = tr.dev if tr.dev is not None else tr.dist
+    race_dist = count_dist - float(np.interp(start_s, t, count_dist))
+    fg = GateGeometry.from_gate(race.finish, proj)
+    counted, stop_s = _finish_passes(tr, race, fg, start_s, race_dist, warnings)
+    finished = len(counted) == race.finish_crossings
+    end_s = counted[-1].t_s if finished else float(t[-1])
+    checkpoints = []
+    for cp in race.checkpoints:
+        g = GateGeometry.from_gate(cp, proj)
+        checkpoints.append((g, distinct_passes([c for c in find_crossings(g, t, x, y) if start_s < c.t_s <= end_s],
+                                               t, race_dist)))
+    return _Crossings(fg, counted, checkpoints, finished, end_s, stop_s)
+
+
 def _finish_passes(tr: _Track, race: RaceInfo, fg: GateGeometry, start: float, race_dist: np.ndarray,
                    warnings: list[str]) -> tuple[list[GateCrossing], float | None]:
     """The counted crossings of the finish (the last one where a track ends at the line, or where the runner
@@ -535,13 +544,13 @@ def _finish_passes(tr: _Track, race: RaceInfo, fg: GateGeometry, start: float, r
     return counted, stop_s
 
 
-def _cross_at_race_pace(tr: _Track, race: RaceInfo, st: _Start, fg: GateGeometry, counted: list[GateCrossing],
-                        cp_passes, finished: bool) -> None:
+def _cross_at_race_pace(tr: _Track, race: RaceInfo, st: _Start, crossings: _Crossings) -> None:
     """Positions alone: each crossing from the runner's pace through the line (see race_pace_crossing)."""
     t, x, y = tr.t, tr.x, tr.y
     n_laps = race.finish_crossings
-    passes = [(fg, c, finished and k == n_laps) for k, c in enumerate(counted, start=1)]
-    passes += [(g, c, False) for g, cps in cp_passes for c in cps]
+    passes = [(crossings.finish_gate, c, crossings.finished and k == n_laps)
+              for k, c in enumerate(crossings.finishes, start=1)]
+    passes += [(g, c, False) for g, cps in crossings.checkpoints for c in cps]
     aligned = {key: aligned_with(g, x, y) for key, g in {id(g): g for g, *_ in passes}.items()}
     at_pace_s = max(st.start_s, tr.onset if tr.onset is not None else st.start_s) + UP_TO_PACE_S
     window_s = pace_window_s(passes, t, x, y, aligned, from_s=at_pace_s)
@@ -550,32 +559,55 @@ def _cross_at_race_pace(tr: _Track, race: RaceInfo, st: _Start, fg: GateGeometry
                                    from_s=at_pace_s)
 
 
-def _split_events(race: RaceInfo, counted: list[GateCrossing], cp_passes,
-                  finished: bool) -> tuple[list[SplitEvent], list[float]]:
+def _depth_model(tr: _Track, race: RaceInfo, st: _Start, sg: GateGeometry | None,
+                 crossings: _Crossings) -> DepthModel:
+    """The start and each split's time for each depth behind the start line (DEPTH_GRID_M), and how likely
+    each depth is from the runner's own track. Times are sharpest from the watch distance (every pass
+    fitted together), else they are the GPS crossings'."""
+    events, gps_times = _split_events(race, crossings)
+    event_s = np.repeat(np.asarray(gps_times, dtype=float).reshape(-1, 1), DEPTH_GRID_M.size, axis=1)
+    fitted = _fit_passes(tr, race, st, sg, crossings) if tr.clock is not None else None
+    fit = fitted.fit if fitted is not None else None
+    if fit is not None:
+        finish_clock = held_to_pace(tr.clock, crossings.finishes[-1].t_s) if crossings.finished else tr.clock
+        event_s = _fitted_event_times(tr.clock, finish_clock, fitted, events, gps_times)
+    if crossings.stop_s is not None:
+        last = len(crossings.finishes) - 1
+        event_s[last] = np.minimum(event_s[last], crossings.stop_s)
+    start_s = _start_times(tr, race, st, sg, fitted)
+    loglik = np.zeros(DEPTH_GRID_M.size)
+    if fit is not None and fit.depth_loglik is not None:
+        loglik = fit.depth_loglik
+    elif st.z_stand is not None:
+        loglik = -0.5 * ((DEPTH_GRID_M + st.z_stand) / GPS_SD_M) ** 2
+    return DepthModel(loglik, start_s, event_s, events, tr.onset, st.anchor_kind or "none", tr.onset_sd)
+
+
+def _split_events(race: RaceInfo, crossings: _Crossings) -> tuple[list[SplitEvent], list[float]]:
     """Each counted finish crossing (a lap, or the finish) and checkpoint crossing, with its GPS time."""
     n_laps = race.finish_crossings
     events: list[SplitEvent] = []
     gps_times: list[float] = []
-    for k, c in enumerate(counted, start=1):
-        last = finished and k == n_laps
+    for k, c in enumerate(crossings.finishes, start=1):
+        last = crossings.finished and k == n_laps
         d = race.distance_m if last else (race.distance_m - (n_laps - k) * race.lap_m if race.lap_m else None)
         events.append(SplitEvent("finish" if last else f"lap {k}", d, last))
         gps_times.append(c.t_s)
-    for g, cps in cp_passes:
+    for g, cps in crossings.checkpoints:
         for k, c in enumerate(cps, start=1):
             events.append(SplitEvent(g.name if len(cps) == 1 else f"{g.name} ({k})", None))
             gps_times.append(c.t_s)
     return events, gps_times
 
 
-def _fitted_event_times(clock: ProgressClock, finish_clock: ProgressClock, fit, event_keys, obs_marks,
+def _fitted_event_times(clock: ProgressClock, finish_clock: ProgressClock, fitted: _PassFit,
                         events: list[SplitEvent], gps_times: list[float]) -> np.ndarray:
     """Each event's time for each depth (DEPTH_GRID_M), from the marks fitted on the watch's distance."""
     grid = DEPTH_GRID_M
     event_s = np.empty((len(events), grid.size))
-    for i, key in enumerate(event_keys):
-        base, slope = fit.marks.get(key, (np.nan, 0.0))
-        seen = obs_marks.get(key)
+    for i, key in enumerate(fitted.event_keys):
+        base, slope = fitted.fit.marks.get(key, (np.nan, 0.0))
+        seen = fitted.seen_mark_m.get(key)
         if np.isfinite(base):
             marks = base + slope * grid
             tt = (finish_clock if events[i].finish else clock).time_at(marks)
@@ -587,15 +619,16 @@ def _fitted_event_times(clock: ProgressClock, finish_clock: ProgressClock, fit, 
     return event_s
 
 
-def _start_times(tr: _Track, race: RaceInfo, st: _Start, sg: GateGeometry | None, fit,
-                 anchor_mark: float | None) -> np.ndarray:
-    """The start for each depth behind the line (DEPTH_GRID_M)."""
+def _start_times(tr: _Track, race: RaceInfo, st: _Start, sg: GateGeometry | None,
+                 fitted: _PassFit | None) -> np.ndarray:
+    """The start for each depth behind the line (DEPTH_GRID_M); `fitted` is there where the watch has a
+    distance of its own."""
     grid = DEPTH_GRID_M
     if race.timing == "gun":
         return np.zeros(grid.size)
     if st.anchor_kind == "line":
         if tr.clock is not None:
-            start_s = tr.clock.time_at(anchor_mark + grid)
+            start_s = tr.clock.time_at(fitted.anchor_mark_m + grid)
         else:
             start_s = sprint_start_times(sg, tr.t, tr.x, tr.y, tr.stand, tr.onset, tr.shifts,
                                          None if tr.onset_sd else ONSET_SD_S)
@@ -603,6 +636,7 @@ def _start_times(tr: _Track, race: RaceInfo, st: _Start, sg: GateGeometry | None
                 start_s = gps_progress_times(sg, tr.t, tr.x, tr.y, tr.stand, tr.onset)
         # Not before they set off, as far as that is known (from positions alone, to a few seconds).
         return np.maximum(start_s, max(tr.onset + (tr.shifts[0] if tr.onset_sd else 0.0), 0.0))
+    fit = fitted.fit if fitted is not None else None
     if st.start_pass is not None and fit is not None and ("start", 0) in fit.marks:
         tt = float(tr.clock.time_at(fit.marks[("start", 0)][0]))
         return np.full(grid.size, max(tt, 0.0) if abs(tt - st.start_s) <= 3.0 else st.start_s)
@@ -732,124 +766,173 @@ def _same_line(a: GateGeometry, b: GateGeometry) -> bool:
     return bool(close and a.ux * b.ux + a.uy * b.uy >= np.cos(np.radians(30.0)))
 
 
-def _passes_by_line(race, proj, t, x, y, clock: ProgressClock, start, end, start_pass, fg, counted, cp_passes):
-    """Every pass to fit, as (key, line, gate, crossing), and the distinct lines they are passes of.
+@dataclass(frozen=True)
+class _LinePass:
+    """One pass of a line, to be fitted with the others."""
+
+    key: tuple[str, int]
+    """The fit's handle for it: ("finish", k), (checkpoint name, k) or ("start", k) for the kth counted pass
+    of that gate; ("start", 0) is the crossing that started the race."""
+    line: int
+    """Which line, as an index into `_PassesByLine.lines`."""
+    crossing: GateCrossing
+
+
+@dataclass(frozen=True)
+class _PassesByLine:
+    """Every pass to fit, and the distinct lines they are passes of (gates that share a line are one)."""
+
+    lines: list[GateGeometry]
+    """Each line's geometry (that of its first gate), by line index."""
+    passes: list[_LinePass]
+    start_line: int | None
+    """The start line's index; None where the config has no start line."""
+
+
+@dataclass(frozen=True)
+class _PassFit:
+    """Every pass's mark fitted together (`_fit_passes`), with what the split times are read from."""
+
+    fit: MarkFit | None
+    """The fitted marks by pass key (None: nothing to fit)."""
+    anchor_mark_m: float | None
+    """The watch distance where the runner set off from standing (None: no standing start)."""
+    event_keys: list[tuple[str, int]]
+    """The pass key of each split event, in `_split_events`' order."""
+    seen_mark_m: dict[tuple[str, int], float]
+    """Each pass's own mark, by key: a fitted mark too far from it is not trusted."""
+
+
+def _passes_by_line(tr: _Track, st: _Start, start_gate: GateGeometry | None, crossings: _Crossings) -> _PassesByLine:
+    """Every pass to fit, and the distinct lines they are passes of.
 
     Gates that share a line (a start on the finish line) are one line. The start
     line's own later passes count as laps, except within START_EXCLUSION_M of the
-    race's start or of a finish pass on the same line. Returns (lines, passes,
-    finish line, start line or None).
+    race's start or of a finish pass on the same line.
     """
-    geoms: list[GateGeometry] = []
+    t, clock = tr.t, tr.clock
+    lines: list[GateGeometry] = []
 
     def line_of(g: GateGeometry) -> int:
-        for i, h in enumerate(geoms):
+        for i, h in enumerate(lines):
             if _same_line(g, h):
                 return i
-        geoms.append(g)
-        return len(geoms) - 1
+        lines.append(g)
+        return len(lines) - 1
 
-    fl = line_of(fg)
-    passes = []
-    for k, c in enumerate(counted, start=1):
-        passes.append((("finish", k), fl, fg, c))
-    for g, cps in cp_passes:
-        li = line_of(g)
-        for k, c in enumerate(cps, start=1):
-            passes.append(((g.name, k), li, g, c))
-    sl = None
-    if race.start is not None:
-        sg = GateGeometry.from_gate(race.start, proj)
-        sl = line_of(sg)
+    finish_line = line_of(crossings.finish_gate)
+    passes = [_LinePass(("finish", k), finish_line, c) for k, c in enumerate(crossings.finishes, start=1)]
+    for g, cps in crossings.checkpoints:
+        line = line_of(g)
+        passes += [_LinePass((g.name, k), line, c) for k, c in enumerate(cps, start=1)]
+    start_line = None
+    if start_gate is not None:
+        start_line = line_of(start_gate)
         race_d = clock.mark_at(t)
-        d0 = float(clock.mark_at(start))
-        laps = distinct_passes([c for c in find_crossings(sg, t, x, y) if start < c.t_s <= end], t, race_d)
+        d0 = float(clock.mark_at(st.start_s))
+        laps = distinct_passes([c for c in find_crossings(start_gate, t, tr.x, tr.y)
+                                if st.start_s < c.t_s <= crossings.end_s], t, race_d)
         for k, c in enumerate(laps, start=1):
             if race_d[min(c.index + 1, t.size - 1)] - d0 < START_EXCLUSION_M:
                 continue
-            if sl == fl and any(abs(race_d[c.index] - race_d[p[3].index]) < START_EXCLUSION_M
-                                for p in passes if p[1] == fl):
+            if start_line == finish_line and any(abs(race_d[c.index] - race_d[p.crossing.index]) < START_EXCLUSION_M
+                                                 for p in passes if p.line == finish_line):
                 continue
-            passes.append((("start", k), sl, sg, c))
-        if start_pass is not None:
-            passes.append((("start", 0), sl, sg, start_pass))
-    return geoms, passes, fl, sl
+            passes.append(_LinePass(("start", k), start_line, c))
+        if st.start_pass is not None:
+            passes.append(_LinePass(("start", 0), start_line, st.start_pass))
+    return _PassesByLine(lines, passes, start_line)
 
 
-def _median_lap_m(obs_raw) -> float | None:
+def _median_lap_m(obs: list[MarkObs]) -> float | None:
     """The lap length the marks show: the median gap between successive passes of one line."""
     by_line: dict[int, list[float]] = {}
-    for key, li, m, *_ in obs_raw:
-        by_line.setdefault(li, []).append(m)
+    for o in obs:
+        by_line.setdefault(o.line, []).append(o.mark_m)
     diffs = [np.diff(sorted(v)) for v in by_line.values() if len(v) >= 2]
     return float(np.median(np.concatenate(diffs))) if diffs else None
 
 
-def _lap_numbers(obs_raw, lap: float | None, anchored_line: int | None, anchor_mark: float | None) -> dict:
-    """Each line's passes numbered in order of mark (the line the runner stood on at the start counts from
-    lap 0 there). A gap of about n laps between two passes (a pass the GPS missed) skips n - 1. Numbering
-    by distance alone would drift: a runner's lap on their watch is a few metres longer than the course's."""
-    lap_no: dict = {}
-    for li in {r[1] for r in obs_raw}:
-        mine = sorted((r for r in obs_raw if r[1] == li), key=lambda r: r[2])
-        if li == anchored_line:
-            prev_m, j = anchor_mark, 0
+def _lap_numbers(obs: list[MarkObs], lap_m: float | None, anchored_line: int | None,
+                 anchor_mark_m: float | None) -> dict[tuple[str, int], int]:
+    """Each observation's lap, by key: each line's passes numbered in order of mark (the line the runner
+    stood on at the start counts from lap 0 at `anchor_mark_m`). A gap of about n laps between two passes
+    (a pass the GPS missed) skips n - 1. Numbering by distance alone would drift: a runner's lap on their
+    watch is a few metres longer than the course's."""
+    lap_no: dict[tuple[str, int], int] = {}
+    for line in {o.line for o in obs}:
+        mine = sorted((o for o in obs if o.line == line), key=lambda o: o.mark_m)
+        if line == anchored_line:
+            prev_m, j = anchor_mark_m, 0
         else:
             prev_m, j = None, None
-        for key, _, m, *_ in mine:
-            if key == ("stand", 0):
-                lap_no[key] = 0
+        for o in mine:
+            if o.key == ("stand", 0):
+                lap_no[o.key] = 0
                 continue
             if prev_m is None:
                 j = 0
             else:
-                j += max(1, int(round((m - prev_m) / lap))) if lap else 1
-            lap_no[key] = j
-            prev_m = m
+                j += max(1, int(round((o.mark_m - prev_m) / lap_m))) if lap_m else 1
+            lap_no[o.key] = j
+            prev_m = o.mark_m
     return lap_no
 
 
-def _fit_passes(race, proj, t, x, y, clock: ProgressClock, start, end, onset, anchor_kind, z_stand, stand,
-                start_pass, fg, counted, cp_passes, finished):
-    """Marks of every pass of every line between start and end, fitted together (see progress.py).
-
-    Returns (fit, anchor mark, the fit key of each split event in event order, each pass's own mark).
-    """
-    geoms, passes, fl, sl = _passes_by_line(race, proj, t, x, y, clock, start, end, start_pass, fg, counted, cp_passes)
-    anchor_mark = float(clock.mark_at(onset)) if anchor_kind is not None else None
-    obs_raw = []
-    aligned = [aligned_with(g, x, y) for g in geoms]
-    across = [smoothed_across(g, x, y) for g in geoms]
-    for key, li, g, c in passes:
-        pm = pass_mark(geoms[li], t, x, y, clock, c.index, c.t_s, aligned[li], across[li])
-        if pm is not None:
-            obs_raw.append((key, li, *pm))
+def _observed_marks(tr: _Track, st: _Start, by_line: _PassesByLine, anchor_mark_m: float | None) -> list[MarkObs]:
+    """Each pass's own mark (pass_mark), then, for a runner who stood at the start line, their GPS
+    position there as a mark of that line. Laps are left at 0: `_lap_numbers` numbers them from all
+    the marks at once."""
+    t, x, y, clock = tr.t, tr.x, tr.y, tr.clock
+    lines = by_line.lines
+    # How far into the race a mark is: from where they set off standing, else from their start.
+    base_mark_m = anchor_mark_m if anchor_mark_m is not None else float(clock.mark_at(st.start_s))
+    aligned = [aligned_with(g, x, y) for g in lines]
+    across = [smoothed_across(g, x, y) for g in lines]
+    obs: list[MarkObs] = []
+    for p in by_line.passes:
+        g = lines[p.line]
+        seen = pass_mark(g, t, x, y, clock, p.crossing.index, p.crossing.t_s, aligned[p.line], across[p.line])
+        if seen is not None:
+            mark_m, when_s, fix_t_s, fix_marks_m = seen
+            obs.append(MarkObs(p.line, 0, when_s, mark_m, g.ux, g.uy, max(mark_m - base_mark_m, 0.0), p.key,
+                               fix_t_s, fix_marks_m))
     # The GPS position while standing at the start line is a mark of that line at lap 0.
-    if anchor_kind == "line" and z_stand is not None and sl is not None:
-        obs_raw.append((("stand", 0), sl, anchor_mark - z_stand, float(np.mean(t[stand])), t[stand], None))
-    base_mark = anchor_mark if anchor_mark is not None else float(clock.mark_at(start))
-    lap = race.lap_m if race.lap_m is not None else _median_lap_m(obs_raw)
-    lap_no = _lap_numbers(obs_raw, lap, sl if anchor_kind == "line" else None, anchor_mark)
-    obs = []
-    for key, li, m, when, fix_t, fix_marks in obs_raw:
-        g = geoms[li]
-        obs.append(MarkObs(li, lap_no[key], when, m, g.ux, g.uy, max(m - base_mark, 0.0), key, fix_t, fix_marks))
+    if st.anchor_kind == "line" and st.z_stand is not None and by_line.start_line is not None:
+        g = lines[by_line.start_line]
+        mark_m = anchor_mark_m - st.z_stand
+        obs.append(MarkObs(by_line.start_line, 0, float(np.mean(t[tr.stand])), mark_m, g.ux, g.uy,
+                           max(mark_m - base_mark_m, 0.0), ("stand", 0), t[tr.stand], None))
+    return obs
+
+
+def _fit_passes(tr: _Track, race: RaceInfo, st: _Start, start_gate: GateGeometry | None,
+                crossings: _Crossings) -> _PassFit:
+    """Marks of every pass of every line between the start and the end of the race, fitted together
+    (see progress.py): the track's `clock` must be there."""
+    by_line = _passes_by_line(tr, st, start_gate, crossings)
+    anchor_mark_m = float(tr.clock.mark_at(tr.onset)) if st.anchor_kind is not None else None
+    obs = _observed_marks(tr, st, by_line, anchor_mark_m)
+    lap_m = race.lap_m if race.lap_m is not None else _median_lap_m(obs)
+    anchored_line = by_line.start_line if st.anchor_kind == "line" else None
+    lap_no = _lap_numbers(obs, lap_m, anchored_line, anchor_mark_m)
+    obs = [replace(o, lap=lap_no[o.key]) for o in obs]
     anchor = None
     rule = None
-    if anchor_kind is not None:
-        anchor = StartAnchor(anchor_mark, sl if anchor_kind == "line" else None)
-        fin = [o for o in obs if o.key == ("finish", race.finish_crossings)] if finished else []
+    if st.anchor_kind is not None:
+        anchor = StartAnchor(anchor_mark_m, anchored_line)
+        fin = [o for o in obs if o.key == ("finish", race.finish_crossings)] if crossings.finished else []
         if fin and race.timing == "gun" and race.finish_crossings == 1:
             sd = RULE_SD_M + RULE_SD_LANES * race.distance_m
             rule = DistanceRule(fin[0].line, fin[0].lap, race.distance_m, sd)
     error = gps_error_model(obs)
     fit = fit_marks(obs, anchor, rule, **({} if error is None else {"sd_m": error[0], "corr_s": error[1]}))
-    keys = [("finish", k) for k in range(1, len(counted) + 1)]
-    for g, cps in cp_passes:
-        keys += [(g.name, k) for k in range(1, len(cps) + 1)]
     if fit is not None and rule is not None and fit.rule_mark is not None:
         fit.marks[("finish", race.finish_crossings)] = fit.rule_mark
-    return fit, anchor_mark, keys, {key: m for key, _, m, *_ in obs_raw}
+    event_keys = [("finish", k) for k in range(1, len(crossings.finishes) + 1)]
+    for g, cps in crossings.checkpoints:
+        event_keys += [(g.name, k) for k in range(1, len(cps) + 1)]
+    return _PassFit(fit, anchor_mark_m, event_keys, {o.key: o.mark_m for o in obs})
 
 
 def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
