@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timezone
 from pathlib import Path
 
 import numpy as np
@@ -296,7 +295,7 @@ def analysis_to_dict(analysis: Analysis) -> dict:
         "format": act.format,
         "sport": act.sport,
         "device": act.device,
-        "start_time": act.start_time.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z",
+        "start_time": act.start_time_iso,
         "warnings": list(analysis.warnings),
         "direction_method": analysis.directions.method,
         "summary": {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -95,6 +95,10 @@ class Activity:
     such as a GPS glitch left out is no damage."""
     device_distance_m: float | None = None
     """The device's own session total, when the file has one."""
+    clock: str = "utc"
+    """What `start_time` is: "utc"; "local" (a watch without a GPS fix that kept its owner's wall clock,
+    written as if UTC: the offset is unknown); or "power-on" (seconds since the watch was switched on: the
+    time of day and the date are unknown)."""
 
     def __len__(self) -> int:
         return int(self.t_s.size)
@@ -102,6 +106,15 @@ class Activity:
     @property
     def elapsed_s(self) -> float:
         return float(self.t_s[-1] - self.t_s[0]) if self.t_s.size else 0.0
+
+    @property
+    def start_time_iso(self) -> str | None:
+        """ISO 8601: in UTC (Z); the watch's local time without an offset, where that is all the file
+        knows; None where the times count from the watch's power-on (no date, no time of day)."""
+        if self.clock == "power-on":
+            return None
+        wall = self.start_time.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
+        return wall if self.clock == "local" else wall + "Z"
 
     @property
     def has_position(self) -> bool:

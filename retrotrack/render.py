@@ -569,15 +569,14 @@ def render_activity_report(analysis: Analysis) -> str:
         title="Elapsed time by direction",
     )
     overall_pace = s.moving_s / (s.distance_m / 1000) if s.distance_m > 1 else None
-    start = act.start_time
-    if start is not None and start.tzinfo is not None:
-        start = start.astimezone(timezone.utc)
+    start = act.start_time.astimezone(timezone.utc) if act.clock != "power-on" else None
+    zone = "UTC" if act.clock == "utc" else "watch's local time"
     return _render(
         "activity.html",
         file=Path(act.file).name,
-        start_iso=start.strftime("%Y-%m-%dT%H:%M:%SZ") if start else "",
+        start_iso=act.start_time_iso or "",
         start_date=fmt_date(start.date().isoformat()) if start else "",
-        start_clock=start.strftime("%H:%M UTC") if start else "",
+        start_clock=f"{start:%H:%M} {zone}" if start else "",
         sport=act.sport,
         device=act.device,
         method=method_words(analysis.directions.method),

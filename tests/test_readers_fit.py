@@ -183,6 +183,7 @@ def test_device_relative_timestamps_are_anchored_by_correlation():
     act = read_data(enc.to_bytes(), "virb.fit")
     assert act.start_time == datetime(2026, 6, 14, 9, 1, 40, tzinfo=timezone.utc)
     assert act.t_s[-1] == 9.0 and not act.warnings
+    assert act.clock == "utc" and act.start_time_iso == "2026-06-14T09:01:40Z"
 
 
 def test_device_relative_timestamps_without_anchor_warn():
@@ -192,6 +193,8 @@ def test_device_relative_timestamps_without_anchor_warn():
     act = read_data(enc.to_bytes(), "footpod.fit")
     assert len(act) == 10 and act.t_s[-1] == 9.0
     assert any("power-on" in w for w in act.warnings)
+    # No date, no time of day: no start time is better than one in 1989.
+    assert act.clock == "power-on" and act.start_time_iso is None
 
 
 def test_foot_pod_without_gps_uses_the_distance_field():
@@ -301,3 +304,5 @@ def test_real_foot_pod_copy_reads():
     assert act.distance_m[-1] == pytest.approx(10248.67, rel=0.001)
     assert act.start_time.year == 2012
     assert any("power-on" in w for w in act.warnings)
+    # The watch's own wall clock: written without an offset (ISO 8601 local time), not as UTC.
+    assert act.clock == "local" and act.start_time_iso == "2012-02-13T11:16:16"

@@ -280,6 +280,16 @@ def test_damaged_track_before_the_finish_is_an_error():
     assert r.status == "error" and "truncated" in r.reason
 
 
+@pytest.mark.parametrize("clock", ["local", "power-on"])
+def test_a_track_on_the_watchs_own_clock_cannot_be_timed(clock):
+    t, x = run_line()
+    act = activity(t, x)
+    act.clock = clock
+    r = time_activity(act, race(), with_trace=False)
+    assert r.status == "error" and r.reason.startswith("the track cannot be placed against the gun: its times ")
+    assert r.direction.check == "unverified" and r.time_s is None
+
+
 def test_a_warning_that_is_no_damage_leaves_a_dnf_and_a_dns_as_they_are():
     glitch = ["ignored 1 position far off the track (GPS glitch)"]
     t, x = run_line(v=4.0, x_stand=-12.0, t_go=2.0, until=60, cooldown=False)

@@ -342,6 +342,12 @@ def time_activity(activity: Activity, race: RaceInfo, directions: DirectionTrack
     times for each depth behind the start line, then the depth, the direction check and the verdict."""
     if activity.t_s.size < 2 or not activity.has_position:
         return _untimed(activity, "the track has no positions", "no positions", damage_is_why="track damaged")
+    if activity.clock != "utc":
+        # A watch without a GPS fix keeps its own clock: the track cannot be placed against the gun.
+        why = ("its times are the watch's local time, with no offset from UTC" if activity.clock == "local"
+               else "its times count from the watch's power-on, with no date or time of day")
+        return RunnerTiming(status="error", reason=f"the track cannot be placed against the gun: {why}",
+                            direction=DirectionCheck(None, "unverified", "track not timed"))
     t = np.asarray(activity.t_s, dtype=float) + _gun_offset_s(activity, race.gun_time)
     proj = LocalProjection(race.finish.lat_deg, race.finish.lon_deg)
     x, y = proj.to_xy(activity.lat_deg, activity.lon_deg)

@@ -101,6 +101,8 @@ class RawActivity:
     warnings: list[str] = field(default_factory=list)
     damage: list[str] = field(default_factory=list)
     """Those of `warnings` that say the file is damaged (see Activity.damage)."""
+    clock: str = "utc"
+    """What the times are (see Activity.clock)."""
     device_distance_m: float | None = None
     distance_is_device: bool = True
     """False when the file's distance channel is not the device's own odometer."""
@@ -573,6 +575,7 @@ def finish_activity(raw: RawActivity) -> Activity:
         pauses=_clip_spans(raw.pauses, t0, t_end),
         warnings=list(dict.fromkeys(raw.warnings)),
         damage=list(dict.fromkeys(raw.damage)),
+        clock=raw.clock,
         device_distance_m=device_distance,
         **{name: ch[name] for name in CHANNELS},
     )

@@ -308,17 +308,18 @@ def _sport_name(values: dict) -> str:
     return sport
 
 
-def _time_base(dec: _Decoded, warn: list[str]) -> tuple[float, bool]:
-    """Unix seconds of FIT system time 0, for files whose timestamps are device-relative."""
+def _time_base(dec: _Decoded, warn: list[str]) -> tuple[float, str]:
+    """Unix seconds of FIT system time 0, for files whose timestamps are device-relative, and the clock
+    the times are then on (Activity.clock)."""
     if dec.correlation is not None:
-        return float(dec.correlation), False
+        return float(dec.correlation), "utc"
     if dec.activity_local is not None:
         ts, local = dec.activity_local
         if local >= SYSTEM_TIME_MAX:
             warn.append("timestamps count from the watch's power-on (no GPS fix); times are the watch's local time")
-            return float(FIT_EPOCH_S + local - ts), True
+            return float(FIT_EPOCH_S + local - ts), "local"
     warn.append("timestamps count from the watch's power-on (no GPS fix); the date is unknown")
-    return float(FIT_EPOCH_S), True
+    return float(FIT_EPOCH_S), "power-on"
 
 
 def _unix(raw, base: float) -> float | None:
@@ -397,10 +398,10 @@ def decode_fit(data: bytes, name: str) -> RawActivity:
         raise ReadError(name, dec.damage or "no records in this FIT file")
     arr = np.array(dec.rows, dtype=float)
     raw_t = arr[:, C_TIME]
-    base = float(FIT_EPOCH_S)
+    base, clock = float(FIT_EPOCH_S), "utc"
     finite_t = raw_t[np.isfinite(raw_t)]
     if finite_t.size and (finite_t < SYSTEM_TIME_MAX).mean() > 0.5:
-        base, _ = _time_base(dec, warn)
+        base, clock = _time_base(dec, warn)
     times = np.where(raw_t >= SYSTEM_TIME_MAX, raw_t + FIT_EPOCH_S, raw_t + base)
     first = float(np.nanmin(times)) if finite_t.size else 0.0
     last = float(np.nanmax(times)) if finite_t.size else 0.0
@@ -442,6 +443,7 @@ def decode_fit(data: bytes, name: str) -> RawActivity:
         pauses=_pauses(dec, base),
         warnings=warn,
         damage=damage,
+        clock=clock,
         device_distance_m=device_distance,
     )
 
