@@ -296,6 +296,7 @@ def analysis_to_dict(analysis: Analysis) -> dict:
         "sport": act.sport,
         "device": act.device,
         "start_time": act.start_time_iso,
+        "clock": act.clock,
         "warnings": list(analysis.warnings),
         "direction_method": analysis.directions.method,
         "summary": {

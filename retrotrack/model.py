@@ -108,13 +108,10 @@ class Activity:
         return float(self.t_s[-1] - self.t_s[0]) if self.t_s.size else 0.0
 
     @property
-    def start_time_iso(self) -> str | None:
-        """ISO 8601: in UTC (Z); the watch's local time without an offset, where that is all the file
-        knows; None where the times count from the watch's power-on (no date, no time of day)."""
-        if self.clock == "power-on":
-            return None
-        wall = self.start_time.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
-        return wall if self.clock == "local" else wall + "Z"
+    def start_time_iso(self) -> str:
+        """ISO 8601 in the interface's form (2026-06-14T09:00:03Z). Where `clock` is not "utc" this is the
+        watch's own clock written that way, and `clock` says so."""
+        return self.start_time.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
     @property
     def has_position(self) -> bool:

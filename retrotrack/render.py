@@ -574,7 +574,8 @@ def render_activity_report(analysis: Analysis) -> str:
     return _render(
         "activity.html",
         file=Path(act.file).name,
-        start_iso=act.start_time_iso or "",
+        # HTML's <time> takes a local date and time without an offset: the watch's own clock.
+        start_iso=act.start_time_iso if act.clock == "utc" else act.start_time_iso.removesuffix("Z"),
         start_date=fmt_date(start.date().isoformat()) if start else "",
         start_clock=f"{start:%H:%M} {zone}" if start else "",
         sport=act.sport,

