@@ -77,6 +77,17 @@ class _Where:
                 return i
         return None
 
+    def line_in_table_at(self, table_line: int | None, key: str) -> int | None:
+        """The line of `key` in the table whose header is on `table_line` (one of several [[tables]]), or None."""
+        if table_line is None:
+            return None
+        for i, raw in enumerate(self.lines[table_line:], start=table_line + 1):
+            if re.match(r"^\s*\[", raw):
+                return None
+            if re.match(r"^\s*" + re.escape(key) + r"\s*=", raw):
+                return i
+        return None
+
     def table(self, name: str) -> int | None:
         for i, raw in enumerate(self.lines, start=1):
             if re.match(r"^\s*\[\[?\s*" + re.escape(name) + r"\s*\]\]?", raw):
@@ -302,7 +313,7 @@ def _checkpoints(cps, path: Path, where: _Where, warnings: list[str]) -> list[Ga
         line = _checkpoint_line(where, i)
         pre = f"line {line}: " if line else ""
         if isinstance(cp, dict):
-            _unknown_keys(cp, CHECKPOINT_KEYS, f"key {label} {{}}", lambda k: _key_line(where, line, k) or line,
+            _unknown_keys(cp, CHECKPOINT_KEYS, f"key {label} {{}}", lambda k: where.line_in_table_at(line, k) or line,
                           path, warnings)
         if not isinstance(cp, dict) or "name" not in cp or "gate" not in cp:
             raise ConfigError(path, f"{pre}{label} needs a `name` and a `gate`")
@@ -411,18 +422,6 @@ def _checkpoint_line(where: _Where, n: int) -> int | None:
             count += 1
             if count == n:
                 return i
-    return None
-
-
-def _key_line(where: _Where, table_line: int | None, key: str) -> int | None:
-    """The line of `key` in the table whose header is on `table_line`, or None."""
-    if table_line is None:
-        return None
-    for i, raw in enumerate(where.lines[table_line:], start=table_line + 1):
-        if re.match(r"^\s*\[", raw):
-            return None
-        if re.match(r"^\s*" + re.escape(key) + r"\s*=", raw):
-            return i
     return None
 
 

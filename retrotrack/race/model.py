@@ -40,6 +40,11 @@ class RaceInfo:
     lap_m: float | None = None
     """Length of one lap where the finish is crossed more than once (optional `[course] lap_m`): gives lap splits a distance."""
 
+    @property
+    def gates(self) -> list[Gate]:
+        """Every gate of the course: the start (where there is one), the finish, the checkpoints."""
+        return [g for g in (self.start, self.finish, *self.checkpoints) if g is not None]
+
 
 @dataclass
 class SplitTime:

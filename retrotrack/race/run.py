@@ -190,9 +190,7 @@ def _misplaced_gate_warnings(timings: list[RunnerTiming], race: RaceInfo, config
         return [f"{name}: none of the {len(by_gate)} tracks comes within {closest / 1000:,.1f} km of a gate: "
                 "check the gate coordinates"]
     out = []
-    for gate in (race.start, race.finish, *race.checkpoints):
-        if gate is None:
-            continue
+    for gate in race.gates:
         nearest = min(d.get(gate.name, np.inf) for d in by_gate)
         if nearest > gate.width_m / 2 + GATE_MISS_M:
             label = gate.name if gate.name in ("start", "finish") else f"checkpoint {gate.name!r}"

@@ -232,7 +232,7 @@ def stopped_racing_s(t_gun: np.ndarray, speed: np.ndarray, start_s: float, end_s
 
 def _nearest_gate_m(race: RaceInfo, proj: LocalProjection, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """How close the track comes to the centre of each gate."""
-    gates = [g for g in (race.start, race.finish, *race.checkpoints) if g is not None]
+    gates = race.gates
     gx, gy = proj.to_xy(np.array([g.lat_deg for g in gates]), np.array([g.lon_deg for g in gates]))
     ok = np.isfinite(x) & np.isfinite(y)
     d = np.hypot(x[ok][:, None] - gx[None, :], y[ok][:, None] - gy[None, :]).min(axis=0)
