@@ -24,6 +24,7 @@ import numpy as np
 from retrotrack.errors import ReadError
 from retrotrack.geo import cumulative_distance_m, displacement_speed_mps, haversine_m
 from retrotrack.model import CHANNELS, FOOT_SPORTS, Activity, Lap, Session
+from retrotrack.motion import in_spans
 
 MAX_TIME_JUMP_S = 2 * 86400.0
 """Records further than this from the rest of the file (a date decades away) are corruption."""
@@ -146,17 +147,11 @@ def _keep(raw: RawActivity, keep: np.ndarray) -> None:
 def paused_intervals(times: np.ndarray, pauses) -> np.ndarray:
     """Whether the watch's timer was paused over each interval between records (length n - 1).
 
-    An interval is paused when its middle lies inside a pause, as `motion.in_spans` judges the
-    activity's (relative) pauses, so distance and the stopped labels agree on which intervals they are.
+    An interval is paused when its middle lies inside a pause (`motion.in_spans`, the rule the stopped
+    labels use), so distance and the stopped labels agree on which intervals they are.
     """
     t = np.asarray(times, dtype=float)
-    out = np.zeros(max(t.size - 1, 0), dtype=bool)
-    if t.size < 2:
-        return out
-    mid = 0.5 * (t[:-1] + t[1:])
-    for start, end in pauses:
-        out |= (mid > start) & (mid < end)
-    return out
+    return in_spans(0.5 * (t[:-1] + t[1:]), pauses)
 
 
 def _drop_far_times(raw: RawActivity) -> None:
