@@ -3,7 +3,9 @@
 An interval is stopped when the watch's timer was paused over it, or when the
 runner's speed, averaged over a few seconds, stays below a slow walk for at
 least `MIN_STOP_S`. Speed is taken from cumulative distance (the device's, or
-the positions'), which is steadier than instantaneous speed fields.
+the positions'), which is steadier than instantaneous speed fields. A long slow
+stretch that still makes steady progress in a straight line over a couple of
+minutes is slow walking (a steep climb, a backward walk), not a stop.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ STILL_MAX_SPEED_MPS = 1.0
 JITTER_MAX_SPEED_MPS = 1.0
 """Path speed this low with almost no displacement is GPS jitter around a standing runner (a U-turn
 at a cone keeps a higher path speed)."""
+PROGRESS_HALF_WINDOW_S = 60.0
+PROGRESS_MIN_SPAN_S = 90.0
+PROGRESS_MPS = 0.25
+"""A slow stretch that gets this far per second in a straight line, over a window of two minutes (at
+least a minute and a half, kept inside the stretch), is slow walking: a steep climb, a backward walk.
+GPS error is bounded (a few metres) while progress adds up, so the longer window tells them apart even
+where the error wanders quickly."""
 
 
 def recorded_speed_mps(activity: Activity) -> np.ndarray | None:
@@ -106,6 +115,35 @@ def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), stops.tolist()))
 
 
+def _steady_progress(activity: Activity, slow: np.ndarray) -> np.ndarray:
+    """Intervals of the slow stretches `slow` covered by a window that makes steady progress: a
+    straight line of PROGRESS_MPS or more per second across it. Windows are kept inside the stretch, so
+    the running either side of a stop cannot count, and never lean on a gap in the recording."""
+    t = activity.t_s
+    out = np.zeros(t.size - 1, dtype=bool)
+    ok = np.isfinite(activity.lat_deg) & np.isfinite(activity.lon_deg)
+    if ok.sum() < 2:
+        return out
+    proj = geo.LocalProjection(float(activity.lat_deg[ok][0]), float(activity.lon_deg[ok][0]))
+    x, y = proj.to_xy(activity.lat_deg[ok], activity.lon_deg[ok])
+    tk = t[ok]
+    for start, stop in true_runs(slow):
+        t0, t1 = t[start], t[stop]
+        if t1 - t0 < PROGRESS_MIN_SPAN_S or np.max(np.diff(t[start:stop + 1])) > PROGRESS_HALF_WINDOW_S:
+            continue
+        mid = 0.5 * (t[start:stop] + t[start + 1:stop + 1])
+        lo = np.maximum(mid - PROGRESS_HALF_WINDOW_S, t0)
+        hi = np.minimum(mid + PROGRESS_HALF_WINDOW_S, t1)
+        gone = np.hypot(np.interp(hi, tk, x) - np.interp(lo, tk, x), np.interp(hi, tk, y) - np.interp(lo, tk, y))
+        going = (hi - lo >= PROGRESS_MIN_SPAN_S) & (gone >= PROGRESS_MPS * (hi - lo))
+        # Every interval inside a window that made progress was part of it.
+        edges = np.zeros(stop - start + 1)
+        np.add.at(edges, np.searchsorted(t[start:stop + 1], lo[going], side="right") - 1, 1.0)
+        np.add.at(edges, np.searchsorted(t[start:stop + 1], hi[going], side="left"), -1.0)
+        out[start:stop] = np.cumsum(edges)[:-1] > 0
+    return out
+
+
 def stopped_intervals(activity: Activity) -> np.ndarray:
     """Boolean per interval (length n - 1): True where the runner was stopped."""
     t = activity.t_s
@@ -130,6 +168,7 @@ def stopped_intervals(activity: Activity) -> np.ndarray:
     for start, stop in true_runs(slow):
         if t[stop] - t[start] >= MIN_STOP_S:
             stopped[start:stop] = True
+    stopped &= ~_steady_progress(activity, stopped)
     stopped |= in_spans(mid, activity.pauses)
     # An interval that is itself a long recording gap with little progress is a pause.
     dist = activity.distance_m

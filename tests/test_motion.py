@@ -75,3 +75,36 @@ def test_long_gap_without_progress_is_a_stop():
     t = np.array([0.0, 1.0, 2.0, 62.0, 63.0])
     act = activity_from_arrays(t_s=t, distance_m=np.array([0.0, 3.0, 6.0, 8.0, 11.0]))
     assert stopped_intervals(act)[2]
+
+
+def _handheld_track(speed_mps: float, seconds: float, seed: int):
+    """Fixes every 10 s (a handheld's default) of someone heading north-east at `speed_mps`, with a
+    receiver's slowly wandering error (3 m each axis, 60 s correlation, smoothed) and no cadence."""
+    from retrotrack.geo import LocalProjection
+    from retrotrack.simulate.gps import correlated_gps_error
+
+    t = np.arange(0.0, seconds + 1.0, 10.0)
+    ex, ey = correlated_gps_error(t.size, 10.0, 3.0, 60.0, np.random.default_rng(seed), smooth_s=5.0)
+    s = speed_mps * t / np.sqrt(2.0)
+    lat, lon = LocalProjection(47.0, 11.0).to_latlon(s + ex, s + ey)
+    return activity_from_arrays(file="hike.gpx", fmt="gpx", t_s=t, lat_deg=lat, lon_deg=lon)
+
+
+def test_a_steady_slow_climb_is_moving_and_standing_is_not():
+    """A steep climb at 0.35 m/s (1.3 km/h) logged by a handheld with no step count is slow walking, not
+    twenty minutes stopped; standing with the same GPS wander is a stop."""
+    for seed in range(5):
+        climb = stopped_intervals(_handheld_track(0.35, 1200.0, seed))
+        assert climb.mean() <= 0.1, (seed, climb.mean())
+        standing = stopped_intervals(_handheld_track(0.0, 600.0, seed))
+        assert standing.mean() >= 0.95, (seed, standing.mean())
+
+
+def test_a_long_stop_between_runs_is_a_stop_to_its_edges():
+    """The running either side of a two-minute stop does not count as progress inside it."""
+    plan = [Phase(FR, 200, 3.0), Phase(None, 120), Phase(BR, 150, 2.1), Phase(None, 90), Phase(FR, 200, 3.0)]
+    sim = simulate_activity(5, phases=plan)
+    for fmt in ("fit", "gpx"):
+        for cadence in (True, False):
+            found, false = stop_scores(sim, activity_from_truth(sim, fmt, cadence=cadence))
+            assert found >= 0.9 and false <= 0.01, (fmt, cadence, found, false)
