@@ -297,6 +297,7 @@ def analysis_to_dict(analysis: Analysis) -> dict:
         "device": act.device,
         "start_time": act.start_time_iso,
         "clock": act.clock,
+        "distance_source": act.distance_source,
         "warnings": list(analysis.warnings),
         "direction_method": analysis.directions.method,
         "summary": {

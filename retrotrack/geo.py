@@ -121,3 +121,58 @@ def displacement_speed_mps(t_s: np.ndarray, lat_deg: np.ndarray, lon_deg: np.nda
     dx = np.interp(hi, tk, x) - np.interp(lo, tk, x)
     dy = np.interp(hi, tk, y) - np.interp(lo, tk, y)
     return np.hypot(dx, dy) / np.maximum(np.maximum(hi - lo, min_span_s), 1e-9)
+
+
+SMOOTH_KERNEL = (0.25, 0.5, 0.25)
+"""Centred weighted mean on positions before measuring distance: damps jitter, barely cuts corners
+(on 1 Hz Garmin rides it changes distance by under 0.3 %)."""
+SMOOTH_FULL_S = 1.5
+SMOOTH_NONE_S = 3.0
+"""A neighbour this close in time (or closer) takes its full weight in the mean, one this far (or further)
+none: fixes seconds apart (smart recording, a handheld) are already far apart on the ground, and
+averaging them cuts every bend (5 s apart, 3-4 % off a run's distance)."""
+
+
+def smoothed_positions(lat: np.ndarray, lon: np.ndarray, t: np.ndarray | None = None,
+                       kernel=SMOOTH_KERNEL) -> tuple[np.ndarray, np.ndarray]:
+    """A centred weighted mean over the known positions (the ends kept as they are).
+
+    With times `t`, each neighbour's weight fades from full at SMOOTH_FULL_S away to none at
+    SMOOTH_NONE_S, and the fix itself takes what they leave.
+    """
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    idx = np.flatnonzero(ok)
+    if len(kernel) != 3 or idx.size <= len(kernel):
+        return lat, lon
+    side = kernel[0] / float(np.sum(kernel))
+    w_prev = np.full(idx.size - 2, side)
+    w_next = np.full(idx.size - 2, side)
+    if t is not None:
+        gap = np.diff(t[idx])
+        fade = np.clip((SMOOTH_NONE_S - gap) / (SMOOTH_NONE_S - SMOOTH_FULL_S), 0.0, 1.0)
+        w_prev *= fade[:-1]
+        w_next *= fade[1:]
+    out_lat, out_lon = lat.copy(), lon.copy()
+    for src, dst in ((lat, out_lat), (lon, out_lon)):
+        v = src[idx]
+        dst[idx[1:-1]] = w_prev * v[:-2] + (1.0 - w_prev - w_next) * v[1:-1] + w_next * v[2:]
+    return out_lat, out_lon
+
+
+def position_distance_m(lat: np.ndarray, lon: np.ndarray, paused: np.ndarray | None = None,
+                        t: np.ndarray | None = None) -> np.ndarray:
+    """Cumulative distance along smoothed positions (at times `t`, see smoothed_positions), adding
+    nothing over the `paused` intervals.
+
+    Each stretch between pauses is smoothed and measured on its own: the straight line from the last
+    fix before a pause to the first after it is no distance run, and smoothing across it would pull
+    the fixes on either side towards each other (tens of metres of invented running at each end).
+    """
+    n = lat.size
+    cuts = np.flatnonzero(paused) + 1 if paused is not None else np.zeros(0, dtype=np.int64)
+    out = np.zeros(n)
+    offset = 0.0
+    for a, b in zip(np.concatenate(([0], cuts)).tolist(), np.concatenate((cuts, [n])).tolist()):
+        out[a:b] = offset + cumulative_distance_m(*smoothed_positions(lat[a:b], lon[a:b], None if t is None else t[a:b]))
+        offset = float(out[b - 1])
+    return out

@@ -95,6 +95,9 @@ class Activity:
     such as a GPS glitch left out is no damage."""
     device_distance_m: float | None = None
     """The device's own session total, when the file has one."""
+    distance_source: str = "device"
+    """Where `distance_m` came from: "device" (the watch's own odometer: GPS Doppler, a foot pod), "positions"
+    (measured along the fixes), "speed" (a speed channel integrated) or "none"."""
     clock: str = "utc"
     """What `start_time` is: "utc"; "local" (a watch without a GPS fix that kept its owner's wall clock,
     written as if UTC: the offset is unknown); or "power-on" (seconds since the watch was switched on: the

@@ -137,6 +137,7 @@ def test_a_gap_between_gpx_segments_is_a_stopped_segment_with_no_distance():
     assert result.summary.distance_m == pytest.approx(2 * 30 * 3.0, rel=0.01)
     assert sum(s.distance_m for s in segs) == pytest.approx(result.summary.distance_m)
     assert result.summary.stopped_s == pytest.approx(170.0)
+    assert analysis.analysis_to_dict(result)["distance_source"] == "positions"
 
 
 def test_real_apple_watch_run_pauses_are_stopped_segments_with_no_distance():
@@ -197,6 +198,7 @@ def test_json_document_is_strict_json_with_the_interface_fields():
     assert set(back["summary"]) >= {"distance_m", "elapsed_s", "moving_s", "backward", "forward", "unknown"}
     assert [s["n"] for s in back["splits"]] == [1, 2, 3, 4, 5, 6]
     assert back["laps"][0]["source"] == "device"
+    assert back["distance_source"] == "device"
 
 
 def test_without_direction_signals_moving_time_is_unknown_not_guessed():

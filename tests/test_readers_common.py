@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from retrotrack.errors import ReadError
-from retrotrack.geo import destination, haversine_m
+from retrotrack.geo import LocalProjection, destination, haversine_m
 from retrotrack.readers import choose_reader, read_activity, read_data
 from retrotrack.readers.common import (
     RawActivity,
@@ -17,7 +17,6 @@ from retrotrack.readers.common import (
     RawSession,
     finish_activity,
     paused_intervals,
-    smoothed_positions,
 )
 from retrotrack.readers.fit import READER as FIT
 from retrotrack.readers.gpx import READER as GPX
@@ -121,24 +120,20 @@ def test_distance_from_positions_is_two_dimensional():
     assert act.speed_mps[50] == pytest.approx(3.0, rel=1e-3)
 
 
-def test_smoothing_damps_jitter_but_keeps_a_square_lap():
-    rng = np.random.default_rng(7)
-    side = 100
-    east = np.concatenate([np.arange(side), np.full(side, side), np.arange(side, 0, -1), np.zeros(side)])
-    north = np.concatenate([np.zeros(side), np.arange(side), np.full(side, side), np.arange(side, 0, -1)])
-    lat = 53.34 + north / 111195.0
-    lon = -6.26 + east / (111195.0 * np.cos(np.radians(53.34)))
-    true = float(np.sum(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])))
-    assert true == pytest.approx(399.0, rel=0.01)
-    smooth = smoothed_positions(lat, lon)
-    clean = float(np.sum(haversine_m(smooth[0][:-1], smooth[1][:-1], smooth[0][1:], smooth[1][1:])))
-    assert clean == pytest.approx(true, rel=0.01)  # corners barely cut
-    noisy_lat = lat + rng.normal(0, 0.3 / 111195.0, lat.size)
-    noisy_lon = lon + rng.normal(0, 0.3 / 66000.0, lon.size)
-    raw_len = float(np.sum(haversine_m(noisy_lat[:-1], noisy_lon[:-1], noisy_lat[1:], noisy_lon[1:])))
-    s_lat, s_lon = smoothed_positions(noisy_lat, noisy_lon)
-    smooth_len = float(np.sum(haversine_m(s_lat[:-1], s_lon[:-1], s_lat[1:], s_lon[1:])))
-    assert abs(smooth_len - true) < abs(raw_len - true)
+def test_distance_along_sparse_fixes_keeps_the_bends():
+    """Fixes 5 s apart round a 100 m square (a handheld, smart recording): the distance is the track's
+    own, not an average that cuts each corner; the file had no odometer, so it says it was measured."""
+    s = 3.0 * np.arange(0.0, 400.0 / 3.0, 5.0)
+    side = np.minimum(s // 100.0, 3.0).astype(int)
+    along = s - 100.0 * side
+    east = np.choose(side, [along, np.full_like(s, 100.0), 100.0 - along, np.zeros_like(s)])
+    north = np.choose(side, [np.zeros_like(s), along, np.full_like(s, 100.0), 100.0 - along])
+    lat, lon = LocalProjection(53.34, -6.26).to_latlon(east, north)
+    act = finish_activity(raw(T0 + s / 3.0, lat_deg=lat, lon_deg=lon))
+    assert act.distance_m[-1] == pytest.approx(float(np.sum(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]))))
+    assert act.distance_source == "positions"
+    with_odometer = finish_activity(raw(T0 + s / 3.0, lat_deg=lat, lon_deg=lon, distance_m=s))
+    assert with_odometer.distance_source == "device"
 
 
 def test_position_glitches_and_null_island_are_ignored():

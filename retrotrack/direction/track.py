@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrotrack.geo import LocalProjection, cumulative_distance_m
+from retrotrack.geo import LocalProjection, cumulative_distance_m, position_distance_m
 from retrotrack.model import Activity
+from retrotrack.motion import in_spans
 
 MAX_BASELINE_S = 30.0
 """A chord spans at most this long: half of it either side of its record (a stop stretches no chord)."""
 
 
 def path_distance(activity: Activity) -> np.ndarray | None:
-    """Cumulative distance per record: the file's, else from positions; NaN-free or None."""
-    d = activity.distance_m
+    """Cumulative distance per record: the device's, else along the positions; NaN-free or None.
+
+    Along positions the detector smooths every fix with its neighbours, however far apart in time: it
+    wants a steady measure of path for its chords and windows more than a total free of cut corners
+    (which the activity's own distance keeps, smoothing only fixes a second or so apart).
+    """
     t = activity.t_s
+    if activity.distance_source == "positions" and activity.has_position:
+        mid = 0.5 * (t[1:] + t[:-1])
+        return np.maximum.accumulate(position_distance_m(activity.lat_deg, activity.lon_deg, in_spans(mid, activity.pauses)))
+    d = activity.distance_m
     if np.isfinite(d).sum() >= 2 and np.nanmax(d) > np.nanmin(d):
         ok = np.isfinite(d)
         out = np.interp(t, t[ok], d[ok])

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from retrotrack.errors import ReadError
-from retrotrack.geo import cumulative_distance_m, displacement_speed_mps, haversine_m
+from retrotrack.geo import displacement_speed_mps, haversine_m, position_distance_m
 from retrotrack.model import CHANNELS, FOOT_SPORTS, Activity, Lap, Session
 from retrotrack.motion import in_spans
 
@@ -59,11 +59,6 @@ MOVING_MPS = 1.0
 """Below this the runner may be standing, and a cadence of 0 is real."""
 NON_STEP_MIN_S = 5.0
 """Only a stretch this long is dropped: a record or two at a stop (speed lagging) is real."""
-SMOOTH_KERNEL = (0.25, 0.5, 0.25)
-"""Centred weighted mean on positions before measuring distance: damps jitter, barely cuts corners
-(on 1 Hz Garmin rides it changes distance by under 0.3 %)."""
-
-
 @dataclass
 class RawSession:
     """A device session (one sport of a multisport file), in absolute seconds."""
@@ -367,20 +362,6 @@ def _drop_impossible_speed(raw: RawActivity, on_foot: np.ndarray) -> np.ndarray:
     return on_foot
 
 
-def smoothed_positions(lat: np.ndarray, lon: np.ndarray, kernel=SMOOTH_KERNEL) -> tuple[np.ndarray, np.ndarray]:
-    """A centred weighted mean over the known positions (the ends kept as they are)."""
-    ok = np.isfinite(lat) & np.isfinite(lon)
-    idx = np.flatnonzero(ok)
-    half = len(kernel) // 2
-    if half == 0 or idx.size <= len(kernel):
-        return lat, lon
-    weights = np.asarray(kernel, dtype=float) / float(np.sum(kernel))
-    out_lat, out_lon = lat.copy(), lon.copy()
-    out_lat[idx[half:-half]] = np.convolve(lat[idx], weights[::-1], mode="valid")
-    out_lon[idx[half:-half]] = np.convolve(lon[idx], weights[::-1], mode="valid")
-    return out_lat, out_lon
-
-
 def _drop_non_step_cadence(t: np.ndarray, cad: np.ndarray, speed: np.ndarray) -> None:
     """NaN where the cadence cannot be steps: moving, yet steps over MAX_STEP_M, for NON_STEP_MIN_S or more."""
     with np.errstate(invalid="ignore"):
@@ -438,44 +419,28 @@ def _without_distance_jumps(raw: RawActivity, t: np.ndarray, d: np.ndarray) -> n
     return d[0] + np.concatenate(([0.0], np.cumsum(inc)))
 
 
-def position_distance_m(lat: np.ndarray, lon: np.ndarray, paused: np.ndarray | None = None) -> np.ndarray:
-    """Cumulative distance along smoothed positions, adding nothing over the `paused` intervals.
-
-    Each stretch between pauses is smoothed and measured on its own: the straight line from the last
-    fix before a pause to the first after it is no distance run, and smoothing across it would pull
-    the fixes on either side towards each other (tens of metres of invented running at each end).
-    """
-    n = lat.size
-    cuts = np.flatnonzero(paused) + 1 if paused is not None else np.zeros(0, dtype=np.int64)
-    out = np.zeros(n)
-    offset = 0.0
-    for a, b in zip(np.concatenate(([0], cuts)).tolist(), np.concatenate((cuts, [n])).tolist()):
-        out[a:b] = offset + cumulative_distance_m(*smoothed_positions(lat[a:b], lon[a:b]))
-        offset = float(out[b - 1])
-    return out
-
-
-def _distance(raw: RawActivity) -> np.ndarray:
+def _distance(raw: RawActivity) -> tuple[np.ndarray, str]:
+    """The cumulative distance channel and where it came from (see Activity.distance_source)."""
     if raw.distance_is_device:
         device = _device_distance(raw)
         if device is not None:
-            return device
+            return device, "device"
     paused = paused_intervals(raw.times, raw.pauses)
     lat, lon = raw.channels["lat_deg"], raw.channels["lon_deg"]
     if (np.isfinite(lat) & np.isfinite(lon)).sum() >= 2:
-        return position_distance_m(lat, lon, paused)
+        return position_distance_m(lat, lon, paused, raw.times), "positions"
     if not raw.distance_is_device:
         device = _device_distance(raw)
         if device is not None:
-            return device
+            return device, "device"
     speed = raw.channels["speed_mps"]
     if np.isfinite(speed).sum() >= 2:
         ok = np.isfinite(speed)
         v = np.interp(raw.times, raw.times[ok], speed[ok])
         # The speeds either side of a pause say nothing about the time in between.
         steps = np.where(paused, 0.0, 0.5 * (v[1:] + v[:-1]) * np.diff(raw.times))
-        return np.concatenate(([0.0], np.cumsum(steps)))
-    return np.zeros(raw.times.size)
+        return np.concatenate(([0.0], np.cumsum(steps))), "speed"
+    return np.zeros(raw.times.size), "none"
 
 
 def _check_summary_covers_records(raw: RawActivity, t_end: float) -> None:
@@ -533,7 +498,7 @@ def finish_activity(raw: RawActivity) -> Activity:
 
     ch = raw.channels
     t = raw.times
-    ch["distance_m"] = _distance(raw)
+    ch["distance_m"], distance_source = _distance(raw)
     speed = ch["speed_mps"]
     missing = ~np.isfinite(speed)
     if missing.any() and t.size >= 2:
@@ -572,5 +537,6 @@ def finish_activity(raw: RawActivity) -> Activity:
         damage=list(dict.fromkeys(raw.damage)),
         clock=raw.clock,
         device_distance_m=device_distance,
+        distance_source=distance_source,
         **{name: ch[name] for name in CHANNELS},
     )

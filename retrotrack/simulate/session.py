@@ -181,10 +181,13 @@ def activity_from_arrays(
     put("cadence_spm", cadence_spm, 2.0 if fmt == "gpx" else 1.0 / 64.0)
     put("step_length_m", step_length_m, 0.001)
     put("stance_time_ms", stance_time_ms, 0.1)
+    source = "none"
     if distance_m is not None:
         put("distance_m", distance_m, 0.01)
+        source = "device"
     elif np.isfinite(ch["lat_deg"]).any():
         ch["distance_m"] = cumulative_distance_m(ch["lat_deg"], ch["lon_deg"])
+        source = "positions"
     if speed_mps is not None:
         put("speed_mps", speed_mps, 0.001)
     elif np.isfinite(ch["distance_m"]).sum() >= 2:
@@ -198,7 +201,7 @@ def activity_from_arrays(
     return Activity(
         file=file, format=fmt, start_time=start, t_s=t - (t[0] if n else 0.0), sport=sport, device="simulator",
         laps=[Lap(a, b, d) for a, b, d in laps], sessions=sessions, pauses=[(float(a), float(b)) for a, b in pauses],
-        **ch,
+        distance_source=source, **ch,
     )
 
 
