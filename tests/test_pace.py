@@ -8,6 +8,7 @@ from retrotrack.race.model import RaceInfo
 from retrotrack.race.pace import (
     LONG_PACE_WINDOW_S,
     PACE_WINDOW_S,
+    PacePass,
     displacement_speed_mps,
     pace_window_s,
     race_pace_crossing,
@@ -32,9 +33,8 @@ def test_the_pace_fit_reaches_further_where_the_gps_jitters():
         else:
             ex, ey = gauss_markov(t.size, 1.0, 3.5, 60.0, rng), gauss_markov(t.size, 1.0, 3.5, 60.0, rng)
         x, y = x_true + ex, ey
-        passes = [(g, find_crossings(g, t, x, y)[0], False) for g in gates]
-        aligned = {id(g): aligned_with(g, x, y) for g in gates}
-        assert pace_window_s(passes, t, x, y, aligned) == want, noise
+        passes = [PacePass(g, find_crossings(g, t, x, y)[0], False, aligned_with(g, x, y)) for g in gates]
+        assert pace_window_s(passes, t, x, y) == want, noise
 
 
 def test_a_finish_through_heavy_fix_to_fix_noise_finds_race_pace_either_side_of_the_line():

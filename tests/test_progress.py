@@ -219,7 +219,8 @@ def test_a_pass_through_jittery_fixes_is_measured_over_the_whole_straight():
     for _ in range(100):
         x, y = 3.5 * t + rng.normal(0.0, 4.5, t.size), rng.normal(0.0, 4.5, t.size)
         cr = find_crossings(g, t, x, y)[0]
-        mark, _, fix_t, _ = pass_mark(g, t, x, y, clock, cr.index, cr.t_s)
+        seen = pass_mark(g, t, x, y, clock, cr.index, cr.t_s)
+        mark, fix_t = seen.mark_m, seen.fix_t_s
         used.append(fix_t.size)
         errs.append(abs(mark - 3.5 * 60.0))
     assert np.median(used) >= 60

@@ -8,6 +8,8 @@ with the runner's easing up after the finish left out.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from retrotrack.race.gates import GateCrossing, GateGeometry
@@ -128,22 +130,33 @@ def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish:
     return float(cr.t_s + root)
 
 
-def pace_window_s(passes: list[tuple[GateGeometry, GateCrossing, bool]], t, x, y,
-                  aligned: dict[int, np.ndarray], from_s: float = -np.inf) -> float:
+@dataclass(frozen=True)
+class PacePass:
+    """One crossing of a line to be timed at race pace."""
+
+    geom: GateGeometry
+    crossing: GateCrossing
+    finish: bool
+    """The race's finish: the runner eases up after it."""
+    aligned: np.ndarray
+    """`aligned_with(geom, x, y)` of the track."""
+
+
+def pace_window_s(passes: list[PacePass], t, x, y, from_s: float = -np.inf) -> float:
     """How far either side of a line its crossing is fitted over, for this track's kind of GPS error.
 
     PACE_WINDOW_S where the error wanders slowly; where it jitters from one fix
     to the next (learnt from how the fixes of every pass scatter about a steady
-    pace, up to the finish), LONG_PACE_WINDOW_S, which averages more of it.
-    `aligned` maps id(geometry) to `aligned_with` of it."""
+    pace, up to the finish), LONG_PACE_WINDOW_S, which averages more of it."""
     windows = []
-    for geom, cr, finish in passes:
-        sel = pace_stretch(geom, t, x, y, cr, LONG_PACE_WINDOW_S, aligned[id(geom)], from_s)
+    for p in passes:
+        cr = p.crossing
+        sel = pace_stretch(p.geom, t, x, y, cr, LONG_PACE_WINDOW_S, p.aligned, from_s)
         if sel is None:
             continue
-        sel = sel[t[sel] <= cr.t_s - EASE_LOOKBACK_S] if finish else sel
+        sel = sel[t[sel] <= cr.t_s - EASE_LOOKBACK_S] if p.finish else sel
         if sel.size >= MIN_PACE_FIXES:
-            windows.append((t[sel], geom.along(x[sel], y[sel])))
+            windows.append((t[sel], p.geom.along(x[sel], y[sel])))
     model = error_model(windows, trend=1)
     return LONG_PACE_WINDOW_S if model is not None and model[1] < SLOW_WANDER_S else PACE_WINDOW_S
 

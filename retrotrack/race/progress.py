@@ -182,11 +182,23 @@ class ProgressClock:
         return when if np.ndim(when) else float(when)
 
 
+@dataclass(frozen=True)
+class PassMark:
+    """One pass of a line read off the fixes around it."""
+
+    mark_m: float
+    """The watch distance level with the line: the mean of the fixes' own marks."""
+    t_s: float
+    """The mean time of those fixes."""
+    fix_t_s: np.ndarray
+    fix_marks_m: np.ndarray
+    """Each averaged fix's time and own mark (its watch distance minus how far past the line it is)."""
+
+
 def pass_mark(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, clock: ProgressClock,
               index: int, t_cross: float, aligned: np.ndarray | None = None, across: np.ndarray | None = None
-              ) -> tuple[float, float, np.ndarray, np.ndarray] | None:
-    """(mark, when, the times of the fixes averaged, their own marks) of one pass: the watch distance
-    level with the line, from the fixes around it.
+              ) -> PassMark | None:
+    """The mark of one pass: the watch distance level with the line, from the fixes around it.
 
     Each fix gives its watch distance minus how far past the line the GPS puts
     it. Near the line that is all fixes; further out only while the runner
@@ -226,7 +238,7 @@ def pass_mark(geom: GateGeometry, t_s: np.ndarray, x_m: np.ndarray, y_m: np.ndar
     if sel.size < 2:
         return None
     marks = clock.d_m[sel] - a_m[sel]
-    return float(np.mean(marks)), float(np.mean(t_s[sel])), t_s[sel], marks
+    return PassMark(float(np.mean(marks)), float(np.mean(t_s[sel])), t_s[sel], marks)
 
 
 def running_median(values: np.ndarray, ok: np.ndarray, half: int) -> np.ndarray:

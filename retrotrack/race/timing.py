@@ -43,6 +43,7 @@ from retrotrack.race.model import RaceInfo, RunnerTrace, SplitTime
 from retrotrack.race.pace import (
     MIN_PACE_FIXES,
     MOVING_SPEED_MPS,
+    PacePass,
     displacement_speed_mps,
     held_to_pace,
     pace_window_s,
@@ -554,15 +555,16 @@ def _cross_at_race_pace(tr: _Track, race: RaceInfo, st: _Start, crossings: _Cros
     """Positions alone: each crossing from the runner's pace through the line (see race_pace_crossing)."""
     t, x, y = tr.t, tr.x, tr.y
     n_laps = race.finish_crossings
-    passes = [(crossings.finish_gate, c, crossings.finished and k == n_laps)
-              for k, c in enumerate(crossings.finishes, start=1)]
-    passes += [(g, c, False) for g, cps in crossings.checkpoints for c in cps]
-    aligned = {key: aligned_with(g, x, y) for key, g in {id(g): g for g, *_ in passes}.items()}
+    gates = [(crossings.finish_gate, c, crossings.finished and k == n_laps)
+             for k, c in enumerate(crossings.finishes, start=1)]
+    gates += [(g, c, False) for g, cps in crossings.checkpoints for c in cps]
+    aligned = {id(g): aligned_with(g, x, y) for g, _, _ in gates}
+    passes = [PacePass(g, c, last, aligned[id(g)]) for g, c, last in gates]
     at_pace_s = max(st.start_s, tr.onset if tr.onset is not None else st.start_s) + UP_TO_PACE_S
-    window_s = pace_window_s(passes, t, x, y, aligned, from_s=at_pace_s)
-    for g, c, last in passes:
-        c.t_s = race_pace_crossing(g, t, x, y, c, finish=last, window_s=window_s, aligned=aligned[id(g)],
-                                   from_s=at_pace_s)
+    window_s = pace_window_s(passes, t, x, y, from_s=at_pace_s)
+    for p in passes:
+        p.crossing.t_s = race_pace_crossing(p.geom, t, x, y, p.crossing, finish=p.finish, window_s=window_s,
+                                            aligned=p.aligned, from_s=at_pace_s)
 
 
 def _depth_model(tr: _Track, race: RaceInfo, st: _Start, sg: GateGeometry | None,
@@ -900,9 +902,8 @@ def _observed_marks(tr: _Track, st: _Start, by_line: _PassesByLine, anchor_mark_
         g = lines[p.line]
         seen = pass_mark(g, t, x, y, clock, p.crossing.index, p.crossing.t_s, aligned[p.line], across[p.line])
         if seen is not None:
-            mark_m, when_s, fix_t_s, fix_marks_m = seen
-            obs.append(MarkObs(p.line, 0, when_s, mark_m, g.ux, g.uy, max(mark_m - base_mark_m, 0.0), p.key,
-                               fix_t_s, fix_marks_m))
+            obs.append(MarkObs(p.line, 0, seen.t_s, seen.mark_m, g.ux, g.uy, max(seen.mark_m - base_mark_m, 0.0), p.key,
+                               seen.fix_t_s, seen.fix_marks_m))
     # The GPS position while standing at the start line is a mark of that line at lap 0.
     if st.anchor_kind == "line" and st.z_stand is not None and by_line.start_line is not None:
         g = lines[by_line.start_line]
