@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import click
 
 from retrotrack import __version__
 from retrotrack.errors import RetrotrackError
-from retrotrack.text import fmt_clock
+from retrotrack.text import fmt_clock, json_text
 
 
 def _fail_cleanly(func):
@@ -60,10 +59,6 @@ def _hms(seconds: float | None) -> str:
     return fmt_clock(seconds)
 
 
-def _dump_json(doc: dict) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="retrotrack")
 def cli() -> None:
@@ -98,9 +93,9 @@ def analyze(file: Path, json_out: str | None, html_out: str | None, split_m: flo
     _warn(str(file), analysis.warnings)
     doc = analysis_to_dict(analysis)
     if json_out == "-":
-        click.echo(_dump_json(doc), nl=False)
+        click.echo(json_text(doc), nl=False)
     elif json_out:
-        write_atomic(Path(json_out), _dump_json(doc))
+        write_atomic(Path(json_out), json_text(doc))
     if html_out:
         from retrotrack.render import render_activity_report
 

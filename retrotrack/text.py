@@ -1,4 +1,4 @@
-"""Times and distances as people read them: 7:05, 1:02:03.4, "2.4 km".
+"""Times and distances as people read them: 7:05, 1:02:03.4, "2.4 km"; and JSON as files hold it.
 
 Every figure is rounded half up on the decimal value as written (21.85 s is 21.9 s), so a
 time reads the same on a page, in a reason and in results.csv.
@@ -6,6 +6,7 @@ time reads the same on a page, in a reason and in results.csv.
 
 from __future__ import annotations
 
+import json
 from decimal import ROUND_HALF_UP, Decimal
 
 
@@ -37,3 +38,8 @@ def round_m(d: float) -> int:
     """A distance along a race as a reason gives it: to 10 m, to 50 m from a kilometre."""
     step = 10 if d < 1000 else 50
     return int(step * round(max(d, 0.0) / step))
+
+
+def json_text(doc: dict) -> str:
+    """`doc` as strict JSON (no NaN), indented, non-ASCII as written, ending in a newline."""
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,6 +1,10 @@
 """How reasons and warnings write times and distances (retrotrack.text)."""
 
-from retrotrack.text import far_text, fmt_clock, round_m
+import json
+
+import pytest
+
+from retrotrack.text import far_text, fmt_clock, json_text, round_m
 
 
 def test_clock_times():
@@ -19,3 +23,11 @@ def test_halves_round_up_as_written_everywhere():
 def test_distances_in_reasons_are_rounded_as_people_say_them():
     assert [round_m(d) for d in (404.0, 746.0, 1023.0, 1980.0, -3.0)] == [400, 750, 1000, 2000, 0]
     assert far_text(2412.0) == "2.4 km" and far_text(12_345.0) == "12 km"
+
+
+def test_json_text_is_strict_and_keeps_names_as_written():
+    text = json_text({"name": "Siobhán Ó Sé", "time_s": 21.85})
+    assert "Siobhán Ó Sé" in text and text.endswith("}\n")
+    assert json.loads(text) == {"name": "Siobhán Ó Sé", "time_s": 21.85}
+    with pytest.raises(ValueError):
+        json_text({"time_s": float("nan")})

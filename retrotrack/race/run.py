@@ -10,7 +10,6 @@ field shows about how deep it stood (`settle_starts`).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -28,7 +27,7 @@ from retrotrack.race.progress import field_depth_priors
 from retrotrack.race.results import OfficialTime, assign_places, build_result, results_to_csv, results_to_dict
 from retrotrack.race.times_import import read_times
 from retrotrack.race.timing import FAR_FROM_COURSE_M, RunnerTiming, apply_depth_prior, time_activity
-from retrotrack.text import far_text
+from retrotrack.text import far_text, json_text
 
 Progress = Callable[[int, int], None]
 GATE_MISS_M = 30.0
@@ -199,10 +198,6 @@ def _misplaced_gate_warnings(timings: list[RunnerTiming], race: RaceInfo, config
     return out
 
 
-def _dump_json(doc: dict) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
 def results_folder(out_dir, *, create: bool = True) -> Path:
     """The folder results go to, made if need be; RetrotrackError if it cannot be. The CLI checks it
     (`create=False`) before a race is timed, so a wrong --out costs no wait."""
@@ -223,7 +218,7 @@ def write_race_outputs(result: RaceResult, out_dir, generated_at: str | datetime
     out = results_folder(out_dir)
     written = []
     p = out / "results.json"
-    write_atomic(p, _dump_json(results_to_dict(result)))
+    write_atomic(p, json_text(results_to_dict(result)))
     written.append(p)
     p = out / "results.csv"
     write_atomic(p, results_to_csv(result))
