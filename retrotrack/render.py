@@ -50,6 +50,8 @@ STATUS_TITLES = {
 }
 CHECK_SYMBOLS = {"pass": "✓", "fail": "✗", "unverified": "?"}
 CHECK_LABELS = {k: f"{v} {k}" for k, v in CHECK_SYMBOLS.items()}
+DISTANCE_SOURCE_WORDS = {"device": "watch", "positions": "GPS track", "speed": "speed channel"}
+"""How the report says where the distance came from (Activity.distance_source)."""
 
 
 # --------------------------------------------------------------------------- templates
@@ -584,6 +586,7 @@ def render_activity_report(analysis: Analysis) -> str:
         warnings=list(analysis.warnings),
         summary={
             "distance": fmt_distance(s.distance_m),
+            "distance_from": DISTANCE_SOURCE_WORDS.get(act.distance_source, ""),
             "elapsed": fmt_clock(s.elapsed_s),
             "moving": fmt_clock(s.moving_s),
             "stopped": fmt_clock(s.stopped_s),

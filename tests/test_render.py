@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -426,6 +427,7 @@ def test_activity_report_summary(report):
     stats = doc.find("section", cls="stats").text()
     assert fmt_distance(s.distance_m) in stats and "6.64 km" in stats
     assert "43:30" in stats and "42:00" in stats and "1:30" in stats  # elapsed, moving, stopped
+    assert "distance (watch)" in stats
     rows = {tr.get("class").split()[0]: tr for tr in doc.find("table", cls="dir-table").find("tbody").find_all("tr")}
     back = [td.text() for td in rows["dir-row-backward"].find_all("td")]
     assert back[0] == fmt_distance(s.backward.distance_m) and back[1] == "16:00"
@@ -460,6 +462,13 @@ def test_activity_without_positions_says_so():
     assert doc.find("svg", cls="map") is None
     assert "no positions" in doc.find("p", cls="no-map").text()
     assert doc.find("svg", cls="chart") is not None
+
+
+def test_a_distance_measured_along_the_fixes_says_so():
+    act, dirs = interval_activity()
+    act = replace(act, distance_source="positions")
+    stats = parse(render.render_activity_report(analysis_of(act, dirs))).find("section", cls="stats").text()
+    assert "distance (GPS track)" in stats
 
 
 def test_activity_without_cadence():
