@@ -133,8 +133,7 @@ none: fixes seconds apart (smart recording, a handheld) are already far apart on
 averaging them cuts every bend (5 s apart, 3-4 % off a run's distance)."""
 
 
-def smoothed_positions(lat: np.ndarray, lon: np.ndarray, t: np.ndarray | None = None,
-                       kernel=SMOOTH_KERNEL) -> tuple[np.ndarray, np.ndarray]:
+def smoothed_positions(lat: np.ndarray, lon: np.ndarray, t: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A centred weighted mean over the known positions (the ends kept as they are).
 
     With times `t`, each neighbour's weight fades from full at SMOOTH_FULL_S away to none at
@@ -142,9 +141,9 @@ def smoothed_positions(lat: np.ndarray, lon: np.ndarray, t: np.ndarray | None = 
     """
     ok = np.isfinite(lat) & np.isfinite(lon)
     idx = np.flatnonzero(ok)
-    if len(kernel) != 3 or idx.size <= len(kernel):
+    if idx.size <= len(SMOOTH_KERNEL):
         return lat, lon
-    side = kernel[0] / float(np.sum(kernel))
+    side = SMOOTH_KERNEL[0] / float(np.sum(SMOOTH_KERNEL))
     w_prev = np.full(idx.size - 2, side)
     w_next = np.full(idx.size - 2, side)
     if t is not None:

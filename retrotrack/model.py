@@ -95,13 +95,18 @@ class Activity:
     such as a GPS glitch left out is no damage."""
     device_distance_m: float | None = None
     """The device's own session total, when the file has one."""
-    distance_source: str = "device"
+    distance_source: str | None = None
     """Where `distance_m` came from: "device" (the watch's own odometer: GPS Doppler, a foot pod), "positions"
-    (measured along the fixes), "speed" (a speed channel integrated) or "none"."""
+    (measured along the fixes), "speed" (a speed channel integrated) or "none". Left out, a distance
+    channel given is taken to be the device's."""
     clock: str = "utc"
     """What `start_time` is: "utc"; "local" (a watch without a GPS fix that kept its owner's wall clock,
     written as if UTC: the offset is unknown); or "power-on" (seconds since the watch was switched on: the
     time of day and the date are unknown)."""
+
+    def __post_init__(self) -> None:
+        if self.distance_source is None:
+            self.distance_source = "device" if np.isfinite(np.asarray(self.distance_m, dtype=float)).any() else "none"
 
     def __len__(self) -> int:
         return int(self.t_s.size)

@@ -117,25 +117,36 @@ def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def _steady_progress(activity: Activity, slow: np.ndarray) -> np.ndarray:
     """Intervals of the slow stretches `slow` covered by a window that makes steady progress: a
-    straight line of PROGRESS_MPS or more per second across it. Windows are kept inside the stretch, so
-    the running either side of a stop cannot count, and never lean on a gap in the recording."""
+    straight line of PROGRESS_MPS or more per second across it, which the distance channel (a watch's
+    odometer says no less) gains too. Windows are kept inside the stretch, so the running either side
+    of a stop cannot count; a stretch split by a pause, or with a gap in its records or positions (the
+    line across a dropout is no evidence of progress), is left as it is."""
     t = activity.t_s
     out = np.zeros(t.size - 1, dtype=bool)
-    ok = np.isfinite(activity.lat_deg) & np.isfinite(activity.lon_deg)
-    if ok.sum() < 2:
+    has_fix = np.isfinite(activity.lat_deg) & np.isfinite(activity.lon_deg)
+    if has_fix.sum() < 2:
         return out
-    proj = geo.LocalProjection(float(activity.lat_deg[ok][0]), float(activity.lon_deg[ok][0]))
-    x, y = proj.to_xy(activity.lat_deg[ok], activity.lon_deg[ok])
-    tk = t[ok]
-    for start, stop in true_runs(slow):
+    proj = geo.LocalProjection(float(activity.lat_deg[has_fix][0]), float(activity.lon_deg[has_fix][0]))
+    x, y = proj.to_xy(activity.lat_deg, activity.lon_deg)
+    dist = activity.distance_m
+    has_dist = np.isfinite(dist)
+    mid = 0.5 * (t[1:] + t[:-1])
+    for start, stop in true_runs(slow & ~in_spans(mid, activity.pauses)):
         t0, t1 = t[start], t[stop]
-        if t1 - t0 < PROGRESS_MIN_SPAN_S or np.max(np.diff(t[start:stop + 1])) > PROGRESS_HALF_WINDOW_S:
+        fix = np.flatnonzero(has_fix[start:stop + 1]) + start
+        if (t1 - t0 < PROGRESS_MIN_SPAN_S or fix.size < 2 or fix[0] != start or fix[-1] != stop
+                or np.max(np.diff(t[fix])) > PROGRESS_HALF_WINDOW_S):
             continue
-        mid = 0.5 * (t[start:stop] + t[start + 1:stop + 1])
-        lo = np.maximum(mid - PROGRESS_HALF_WINDOW_S, t0)
-        hi = np.minimum(mid + PROGRESS_HALF_WINDOW_S, t1)
-        gone = np.hypot(np.interp(hi, tk, x) - np.interp(lo, tk, x), np.interp(hi, tk, y) - np.interp(lo, tk, y))
-        going = (hi - lo >= PROGRESS_MIN_SPAN_S) & (gone >= PROGRESS_MPS * (hi - lo))
+        m = mid[start:stop]
+        lo = np.maximum(m - PROGRESS_HALF_WINDOW_S, t0)
+        hi = np.minimum(m + PROGRESS_HALF_WINDOW_S, t1)
+        tf = t[fix]
+        gone = np.hypot(np.interp(hi, tf, x[fix]) - np.interp(lo, tf, x[fix]),
+                        np.interp(hi, tf, y[fix]) - np.interp(lo, tf, y[fix]))
+        need = PROGRESS_MPS * (hi - lo)
+        going = (hi - lo >= PROGRESS_MIN_SPAN_S) & (gone >= need)
+        if has_dist.sum() >= 2:
+            going &= np.interp(hi, t[has_dist], dist[has_dist]) - np.interp(lo, t[has_dist], dist[has_dist]) >= need
         # Every interval inside a window that made progress was part of it.
         edges = np.zeros(stop - start + 1)
         np.add.at(edges, np.searchsorted(t[start:stop + 1], lo[going], side="right") - 1, 1.0)

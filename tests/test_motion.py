@@ -108,3 +108,55 @@ def test_a_long_stop_between_runs_is_a_stop_to_its_edges():
         for cadence in (True, False):
             found, false = stop_scores(sim, activity_from_truth(sim, fmt, cadence=cadence))
             assert found >= 0.9 and false <= 0.01, (fmt, cadence, found, false)
+
+
+def _east(t: np.ndarray, speed_mps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cumulative distance and positions of someone heading east at `speed_mps` (per record)."""
+    from retrotrack.geo import LocalProjection
+
+    d = np.concatenate(([0.0], np.cumsum(0.5 * (speed_mps[1:] + speed_mps[:-1]) * np.diff(t))))
+    lat, lon = LocalProjection(53.3, -6.2).to_latlon(d, np.zeros_like(d))
+    return d, lat, lon
+
+
+def test_a_stop_inside_a_gps_dropout_is_not_progress():
+    """Three minutes standing while the GPS is lost: the fixes either side of the dropout are 540 m apart,
+    but the line between them is no evidence, and the foot pod's distance does not move."""
+    t = np.arange(0.0, 901.0)
+    d, lat, lon = _east(t, np.where((t >= 400) & (t < 580), 0.0, 3.0))
+    lost = (t > 300) & (t < 700)
+    lat[lost] = lon[lost] = np.nan
+    stopped = stopped_intervals(activity_from_arrays(t_s=t, distance_m=d, lat_deg=lat, lon_deg=lon))
+    mid = 0.5 * (t[1:] + t[:-1])
+    assert stopped[(mid > 402) & (mid < 578)].all()
+
+
+def test_a_watch_odometer_that_stands_still_keeps_the_stop():
+    """GPS drifting 0.3 m/s east for four minutes (a bad fix) while the watch's own distance, from its
+    wheel or foot pod, stays put: a stop."""
+    t = np.arange(0.0, 241.0)
+    _, lat, lon = _east(t, np.full(t.size, 0.3))
+    stopped = stopped_intervals(activity_from_arrays(t_s=t, distance_m=np.zeros(t.size), lat_deg=lat, lon_deg=lon))
+    assert stopped.all()
+
+
+def test_ground_covered_while_the_watch_was_paused_is_not_progress():
+    """Standing a minute, 40 m walked with the timer paused, standing a minute: both stands are stops."""
+    t = np.concatenate((np.arange(0.0, 300.0), np.arange(300.0, 360.0), np.arange(410.0, 470.0), np.arange(470.0, 770.0)))
+    x = np.concatenate((3.0 * np.arange(0.0, 300.0), np.full(60, 900.0), np.full(60, 940.0), 940.0 + 3.0 * np.arange(300.0)))
+    from retrotrack.geo import LocalProjection
+
+    lat, lon = LocalProjection(53.3, -6.2).to_latlon(x, np.zeros_like(x))
+    act = activity_from_arrays(t_s=t, lat_deg=lat, lon_deg=lon, pauses=[(359.5, 409.5)])
+    stopped = stopped_intervals(act)
+    mid = 0.5 * (t[1:] + t[:-1])
+    assert stopped[((mid > 302) & (mid < 358)) | ((mid > 412) & (mid < 468))].all()
+
+
+def test_a_slow_stretch_across_a_long_gap_in_the_recording_is_left_a_stop():
+    """Fixes every 10 s at a steady 0.35 m/s, but none for 70 s in the middle: the line across the gap says
+    nothing, and the stretch is not rescued on it."""
+    t = np.concatenate((np.arange(0.0, 201.0, 10.0), np.arange(270.0, 471.0, 10.0)))
+    _, lat, lon = _east(t, np.full(t.size, 0.35))
+    act = activity_from_arrays(file="hike.gpx", fmt="gpx", t_s=t, lat_deg=lat, lon_deg=lon)
+    assert stopped_intervals(act).all()

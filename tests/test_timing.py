@@ -1,5 +1,6 @@
 """One runner's race from a track: chip and gun starts, the before-the-gun rule, counted crossings, statuses."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -445,6 +446,23 @@ def test_a_gpx_speed_that_is_only_the_positions_steps_is_no_watch_distance():
         act.speed_mps = speed
         act.distance_m = np.concatenate(([0.0], np.cumsum(steps)))
         assert watch_distance(act, t, x, y) is None
+
+
+def test_a_fit_distance_measured_along_the_fixes_is_no_watch_distance():
+    """A FIT file with positions and no distance channel: the reader measures distance along the fixes,
+    smoothing them, so it is no longer step for step the fixes' path, yet it is still no second sensor."""
+    from retrotrack.readers.common import RawActivity, finish_activity
+
+    t = np.arange(0.0, 600.0)
+    rng = np.random.default_rng(3)
+    x, y = 3.0 * t + rng.normal(0.0, 1.0, t.size), rng.normal(0.0, 1.0, t.size)
+    lat, lon = PROJ.to_latlon(x, y)
+    act = finish_activity(RawActivity(file="run.fit", format="fit", times=1.78e9 + t,
+                                      channels={"lat_deg": lat, "lon_deg": lon}, sport="running"))
+    assert act.distance_source == "positions"
+    xx, yy = PROJ.to_xy(act.lat_deg, act.lon_deg)
+    assert watch_distance(act, act.t_s, xx, yy) is None
+    assert watch_distance(replace(act, distance_source="device"), act.t_s, xx, yy) is not None
 
 
 def test_a_gpx_speed_in_other_units_is_no_watch_distance():

@@ -558,7 +558,7 @@ def _cross_at_race_pace(tr: _Track, race: RaceInfo, st: _Start, crossings: _Cros
     gates = [(crossings.finish_gate, c, crossings.finished and k == n_laps)
              for k, c in enumerate(crossings.finishes, start=1)]
     gates += [(g, c, False) for g, cps in crossings.checkpoints for c in cps]
-    aligned = {id(g): aligned_with(g, x, y) for g, _, _ in gates}
+    aligned = {id(g): aligned_with(g, x, y) for g in {id(g): g for g, _, _ in gates}.values()}
     passes = [PacePass(g, c, last, aligned[id(g)]) for g, c, last in gates]
     at_pace_s = max(st.start_s, tr.onset if tr.onset is not None else st.start_s) + UP_TO_PACE_S
     window_s = pace_window_s(passes, t, x, y, from_s=at_pace_s)
@@ -946,9 +946,9 @@ def watch_distance(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarr
     """The watch's own distance, when the file has one: FIT's distance channel; for GPX (whose readers
     derive distance from positions), the integral of a speed the device recorded (Garmin's
     TrackPointExtension v2 and Apple Health exports carry one). A speed that is only the positions'
-    steps over time is no second sensor."""
+    steps over time is no second sensor, and nor is a distance the reader measured along the fixes."""
     if activity.format != "gpx":
-        return independent_distance(t, activity.distance_m, x, y)
+        return independent_distance(t, activity.distance_m, x, y) if activity.distance_source == "device" else None
     v = recorded_speed_mps(activity)
     if v is None:
         return None

@@ -59,6 +59,8 @@ MOVING_MPS = 1.0
 """Below this the runner may be standing, and a cadence of 0 is real."""
 NON_STEP_MIN_S = 5.0
 """Only a stretch this long is dropped: a record or two at a stop (speed lagging) is real."""
+
+
 @dataclass
 class RawSession:
     """A device session (one sport of a multisport file), in absolute seconds."""

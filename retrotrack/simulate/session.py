@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from retrotrack.geo import LocalProjection, cumulative_distance_m
+from retrotrack.geo import LocalProjection, position_distance_m
 from retrotrack.model import Activity, Direction, Lap, Session, empty_channels
+from retrotrack.motion import in_spans
 from retrotrack.simulate.gait import Gait, Runner, make_runner
 from retrotrack.simulate.gps import correlated_gps_error, gauss_markov
 from retrotrack.simulate.routes import Route, loop_route, out_and_back_route, track_route
@@ -160,7 +161,7 @@ def activity_from_arrays(
 ) -> Activity:
     """An Activity straight from per-record arrays (for hand-made cases), quantised as the format stores it.
 
-    Distance comes from the positions when not given, speed from distance.
+    Distance comes from the positions (as the readers measure it) when not given, speed from distance.
     """
     t = np.asarray(t_s, dtype=float)
     n = t.size
@@ -186,7 +187,8 @@ def activity_from_arrays(
         put("distance_m", distance_m, 0.01)
         source = "device"
     elif np.isfinite(ch["lat_deg"]).any():
-        ch["distance_m"] = cumulative_distance_m(ch["lat_deg"], ch["lon_deg"])
+        mid = 0.5 * (t[1:] + t[:-1])
+        ch["distance_m"] = position_distance_m(ch["lat_deg"], ch["lon_deg"], in_spans(mid, pauses), t)
         source = "positions"
     if speed_mps is not None:
         put("speed_mps", speed_mps, 0.001)
