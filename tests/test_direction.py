@@ -645,3 +645,16 @@ def test_positions_only_backward_reps_at_the_forward_step_rate_are_found(tmp_pat
     act = read_activity(sim.write(tmp_path / "session.gpx", heading=False))
     score = score_track(sim.truth, act.t_s, detect_direction(act).direction)
     assert score.accuracy >= 0.95
+
+
+def test_gait_speeds_keep_the_corners_that_heading_chords_smooth_away():
+    """Smart recording on a loop (fixes 1-8 s apart) read from a GPX: the path the heading's chords
+    are placed on smooths every fix with its neighbours, while the gait's speeds come from the
+    activity's own distance, which averages only fixes a second or so apart and so keeps the bends."""
+    sim = simulate_activity(7, phases=[Phase(Gait.FORWARD_RUN, 600, 3.0)], route="loop",
+                            recording=Recording(smart=True))
+    act = activity_from_truth(sim, "gpx", heading=False)
+    assert act.distance_source == "positions"
+    own = path_distance(act, steady=False)
+    assert np.allclose(own, act.distance_m)
+    assert path_distance(act)[-1] < own[-1] - 5.0

@@ -128,7 +128,7 @@ def detect_direction(activity: Activity) -> DirectionTrack:
             methods.append("heading")
     heading_em = log_em_from_llr(llr)
 
-    f = gait_features(activity, dist, active)
+    f = gait_features(activity, path_distance(activity, steady=False), active)
     if f is not None and f.change.size == switch_p.size:
         # Clear changes of pace or step rate: where a switch of gait would show.
         switch_p[f.change_at] = np.maximum(switch_p[f.change_at], CHANGE_SWITCH_P)

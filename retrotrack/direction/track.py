@@ -13,15 +13,16 @@ MAX_BASELINE_S = 30.0
 """A chord spans at most this long: half of it either side of its record (a stop stretches no chord)."""
 
 
-def path_distance(activity: Activity) -> np.ndarray | None:
+def path_distance(activity: Activity, *, steady: bool = True) -> np.ndarray | None:
     """Cumulative distance per record: the device's, else along the positions; NaN-free or None.
 
-    Along positions the detector smooths every fix with its neighbours, however far apart in time: it
-    wants a steady measure of path for its chords and windows more than a total free of cut corners
-    (which the activity's own distance keeps, smoothing only fixes a second or so apart).
+    `steady`: along positions, every fix is smoothed with its neighbours however far apart in time,
+    a steady measure of path on which the heading's chords are placed. Otherwise the activity's own
+    distance, which keeps the corners that averaging fixes seconds apart would cut: the speeds that the
+    gait is judged against are then unbiased wherever the fixes are sparse.
     """
     t = activity.t_s
-    if activity.distance_source == "positions" and activity.has_position:
+    if steady and activity.distance_source == "positions" and activity.has_position:
         mid = 0.5 * (t[1:] + t[:-1])
         return np.maximum.accumulate(position_distance_m(activity.lat_deg, activity.lon_deg, in_spans(mid, activity.pauses)))
     d = activity.distance_m
