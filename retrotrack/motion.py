@@ -105,6 +105,16 @@ def in_spans(t_mid: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
     return out
 
 
+def paused_intervals(times: np.ndarray, pauses) -> np.ndarray:
+    """Whether the watch's timer was paused over each interval between records (length n - 1).
+
+    An interval is paused when its middle lies inside a pause (`in_spans`, the rule the stopped labels
+    use), so distance and the stopped labels agree on which intervals they are.
+    """
+    t = np.asarray(times, dtype=float)
+    return in_spans(0.5 * (t[:-1] + t[1:]), pauses)
+
+
 def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) index pairs of the True runs in a boolean array (stop exclusive)."""
     if mask.size == 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from retrotrack.model import Direction
-from retrotrack.motion import stopped_intervals
+from retrotrack.motion import paused_intervals, stopped_intervals
 from retrotrack.readers import read_activity
 from retrotrack.simulate.gait import Gait
 from retrotrack.simulate.session import Phase, activity_from_arrays, activity_from_truth, simulate_activity
@@ -160,3 +160,9 @@ def test_a_slow_stretch_across_a_long_gap_in_the_recording_is_left_a_stop():
     _, lat, lon = _east(t, np.full(t.size, 0.35))
     act = activity_from_arrays(file="hike.gpx", fmt="gpx", t_s=t, lat_deg=lat, lon_deg=lon)
     assert stopped_intervals(act).all()
+
+
+def test_paused_intervals_are_those_whose_middle_lies_in_a_pause():
+    t = np.array([0.0, 1.0, 2.0, 50.0, 51.0, 80.0, 81.0])
+    assert paused_intervals(t, [(2.0, 50.0), (60.0, 70.0)]).tolist() == [False, False, True, False, True, False]
+    assert paused_intervals(t[:1], [(0.0, 5.0)]).size == 0

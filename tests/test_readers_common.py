@@ -16,7 +16,6 @@ from retrotrack.readers.common import (
     RawLap,
     RawSession,
     finish_activity,
-    paused_intervals,
 )
 from retrotrack.readers.fit import READER as FIT
 from retrotrack.readers.gpx import READER as GPX
@@ -405,12 +404,6 @@ def test_zero_steps_while_standing_survive_gps_jitter():
     act = finish_activity(raw(T0 + np.arange(n_stand + n_run, dtype=float), lat_deg=lat, lon_deg=lon, cadence_spm=cad))
     assert (act.cadence_spm[:n_stand] == 0.0).all()
     assert (act.cadence_spm[n_stand:] == 172.0).all()
-
-
-def test_paused_intervals_are_those_whose_middle_lies_in_a_pause():
-    t = np.array([0.0, 1.0, 2.0, 50.0, 51.0, 80.0, 81.0])
-    assert paused_intervals(t, [(2.0, 50.0), (60.0, 70.0)]).tolist() == [False, False, True, False, True, False]
-    assert paused_intervals(t[:1], [(0.0, 5.0)]).size == 0
 
 
 def _two_stretches(gap_s: float = 300.0, moved_m: float = 400.0):

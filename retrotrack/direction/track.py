@@ -7,7 +7,7 @@ import numpy as np
 
 from retrotrack.geo import LocalProjection, cumulative_distance_m, position_distance_m
 from retrotrack.model import Activity
-from retrotrack.motion import in_spans
+from retrotrack.motion import paused_intervals
 
 MAX_BASELINE_S = 30.0
 """A chord spans at most this long: half of it either side of its record (a stop stretches no chord)."""
@@ -23,8 +23,7 @@ def path_distance(activity: Activity, *, steady: bool = True) -> np.ndarray | No
     """
     t = activity.t_s
     if steady and activity.distance_source == "positions" and activity.has_position:
-        mid = 0.5 * (t[1:] + t[:-1])
-        return np.maximum.accumulate(position_distance_m(activity.lat_deg, activity.lon_deg, in_spans(mid, activity.pauses)))
+        return position_distance_m(activity.lat_deg, activity.lon_deg, paused_intervals(t, activity.pauses))
     d = activity.distance_m
     if np.isfinite(d).sum() >= 2 and np.nanmax(d) > np.nanmin(d):
         ok = np.isfinite(d)

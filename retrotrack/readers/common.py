@@ -24,7 +24,7 @@ import numpy as np
 from retrotrack.errors import ReadError
 from retrotrack.geo import displacement_speed_mps, haversine_m, position_distance_m
 from retrotrack.model import CHANNELS, FOOT_SPORTS, Activity, Lap, Session
-from retrotrack.motion import in_spans
+from retrotrack.motion import paused_intervals
 
 MAX_TIME_JUMP_S = 2 * 86400.0
 """Records further than this from the rest of the file (a date decades away) are corruption."""
@@ -139,16 +139,6 @@ def _keep(raw: RawActivity, keep: np.ndarray) -> None:
     raw.times = raw.times[keep]
     for name in list(raw.channels):
         raw.channels[name] = raw.channels[name][keep]
-
-
-def paused_intervals(times: np.ndarray, pauses) -> np.ndarray:
-    """Whether the watch's timer was paused over each interval between records (length n - 1).
-
-    An interval is paused when its middle lies inside a pause (`motion.in_spans`, the rule the stopped
-    labels use), so distance and the stopped labels agree on which intervals they are.
-    """
-    t = np.asarray(times, dtype=float)
-    return in_spans(0.5 * (t[:-1] + t[1:]), pauses)
 
 
 def _drop_far_times(raw: RawActivity) -> None:

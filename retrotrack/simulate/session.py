@@ -19,7 +19,7 @@ import numpy as np
 
 from retrotrack.geo import LocalProjection, position_distance_m
 from retrotrack.model import Activity, Direction, Lap, Session, empty_channels
-from retrotrack.motion import in_spans
+from retrotrack.motion import paused_intervals
 from retrotrack.simulate.gait import Gait, Runner, make_runner
 from retrotrack.simulate.gps import correlated_gps_error, gauss_markov
 from retrotrack.simulate.routes import Route, loop_route, out_and_back_route, track_route
@@ -187,8 +187,7 @@ def activity_from_arrays(
         put("distance_m", distance_m, 0.01)
         source = "device"
     elif np.isfinite(ch["lat_deg"]).any():
-        mid = 0.5 * (t[1:] + t[:-1])
-        ch["distance_m"] = position_distance_m(ch["lat_deg"], ch["lon_deg"], in_spans(mid, pauses), t)
+        ch["distance_m"] = position_distance_m(ch["lat_deg"], ch["lon_deg"], paused_intervals(t, pauses), t)
         source = "positions"
     if speed_mps is not None:
         put("speed_mps", speed_mps, 0.001)
