@@ -163,8 +163,14 @@ def track_config(finish: str, bearing: float, distance_m: float, lanes: int, sta
     from retrotrack.atomic import write_atomic
     from retrotrack.race.trackconfig import make_track_config
 
-    text = make_track_config(finish, bearing, distance_m, lanes=lanes, name=name, gun_time=gun_time,
-                             entries_file=entries_file, lane_start=start_kind == "lanes")
+    from retrotrack.errors import ConfigError
+
+    try:
+        text = make_track_config(finish, bearing, distance_m, lanes=lanes, name=name, gun_time=gun_time,
+                                 entries_file=entries_file, lane_start=start_kind == "lanes")
+    except ConfigError as exc:
+        # Every value it checks is an option's: a usage error (exit 2), as click's own checks are.
+        raise click.BadParameter(exc.problem, param_hint=f"'{exc.file}'") from None
     if out_file is None:
         click.echo(text, nl=False)
     else:

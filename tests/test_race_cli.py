@@ -141,8 +141,27 @@ def test_track_config_command(tmp_path):
     assert "finish_crossings = 13" in text and 'timing = "chip"' in text
     res = CliRunner().invoke(cli, ["track-config", "--finish", "53.3051,-6.2182", "--bearing", "352", "--distance", "200"])
     assert res.exit_code == 0 and 'timing = "gun"' in res.output and "\nstart " not in res.output
-    res = CliRunner().invoke(cli, ["track-config", "--finish", "x", "--bearing", "352", "--distance", "200"])
-    assert res.exit_code == 1 and "--finish" in res.output
+
+
+@pytest.mark.parametrize("option, value, says", [
+    ("--finish", "x", "is not LAT,LON"),
+    ("--finish", "93.1,-6.2", "off the globe"),
+    ("--distance", "1609", "1609"),
+    ("--bearing", "nan", "degrees"),
+    ("--gun-time", "2026-06-14T10:00:00", "time zone"),
+])
+def test_track_config_option_values_that_are_wrong_are_usage_errors(option, value, says):
+    args = {"--finish": "53.3051,-6.2182", "--bearing": "352", "--distance": "1500", option: value}
+    res = CliRunner().invoke(cli, ["track-config", *[a for kv in args.items() for a in kv]])
+    assert res.exit_code == 2, res.output
+    assert f"Invalid value for '{option}'" in res.output and says in res.output
+    assert "Traceback" not in res.output
+
+
+def test_track_config_start_in_lanes_for_a_distance_run_without_them_is_a_usage_error():
+    res = CliRunner().invoke(cli, ["track-config", "--finish", "53.3051,-6.2182", "--bearing", "352",
+                                   "--distance", "5000", "--start", "lanes"])
+    assert res.exit_code == 2 and "Invalid value for '--start'" in res.output
 
 
 def test_a_runner_taken_out_of_the_entries_loses_their_page_on_the_next_run(race_dir, tmp_path):
