@@ -175,6 +175,13 @@ def _rounded(lat_lon: tuple[float, float]) -> tuple[float, float]:
     return round(lat_lon[0], GATE_DECIMALS), round(lat_lon[1], GATE_DECIMALS)
 
 
+def computed_gate(name: str, lat_deg: float, lon_deg: float, bearing_deg: float, width_m: float) -> Gate:
+    """A gate worked out from a course's geometry, as a readable config writes it: its position to
+    GATE_DECIMALS and its bearing to a tenth of a degree."""
+    lat, lon = _rounded((float(lat_deg), float(lon_deg)))
+    return Gate(name, lat, lon, round(float(bearing_deg), 1) % 360.0, width_m)
+
+
 def track_race_info(
     track: StandardTrack,
     distance_m: float,
@@ -197,8 +204,7 @@ def track_race_info(
         start = Gate("start", s_lat, s_lon, track.bearing_deg % 360.0, 20.0)
     elif not plan.lanes:
         x, y, b = track.before_finish(1, plan.before_finish_m)
-        s_lat, s_lon = _rounded(track.gate_across(x, y, b))
-        start = Gate("start", s_lat, s_lon, round(b, 1) % 360.0, TRACK_GATE_WIDTH_M)
+        start = computed_gate("start", *track.gate_across(x, y, b), b, TRACK_GATE_WIDTH_M)
     return RaceInfo(
         name=name or f"Retro {plan.distance_m} m",
         date=gun_time.date().isoformat(),

@@ -32,6 +32,7 @@ from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.trackconfig import (
     LANE_WIDTH_M,
     StandardTrack,
+    computed_gate,
     lane_length_m,
     start_plan,
 )
@@ -196,12 +197,10 @@ def road_loop_course(
     crossings = int(round(laps)) if abs(laps - round(laps)) < 1e-6 else int(math.floor(laps)) + 1
     fin = Gate("finish", lat_deg, lon_deg, bearing_deg % 360.0, 30.0)
     half_x, half_y, half_b = path.at(L / 2)
-    hl, hn = proj.to_latlon(half_x, half_y)
-    checkpoints = [Gate("halfway", float(hl), float(hn), float(half_b), 30.0)]
+    checkpoints = [computed_gate("halfway", *proj.to_latlon(half_x, half_y), half_b, 30.0)]
     start_q = (-distance_m) % L
     sx, sy, sb = path.at(start_q)
-    sl, sn = proj.to_latlon(sx, sy)
-    start = Gate("start", float(sl), float(sn), float(sb), 30.0)
+    start = computed_gate("start", *proj.to_latlon(sx, sy), sb, 30.0)
     race = RaceInfo(
         name=name or f"Road loop {distance_m / 1000:g} km",
         date=gun_time.date().isoformat(),
