@@ -283,10 +283,13 @@ class SimRunner:
                         sport="running", warnings=warnings, damage=list(warnings), **ch)
 
 
-FIRST = ["Aoife", "Ciara", "Niamh", "Saoirse", "Orla", "Sean", "Cian", "Darragh", "Eoin", "Fionn", "Roisin",
-         "Aisling", "Padraig", "Liam", "Conor", "Maeve", "Grainne", "Tadhg", "Oisin", "Eimear", "Sam", "Alex"]
+FIRST = {"F": ["Aoife", "Ciara", "Niamh", "Saoirse", "Orla", "Róisín", "Aisling", "Maeve", "Gráinne", "Eimear", "Clodagh"],
+         "M": ["Seán", "Cian", "Darragh", "Eoin", "Fionn", "Pádraig", "Liam", "Conor", "Tadhg", "Oisín", "Colm"],
+         "X": ["Sam", "Alex", "Rowan", "Jamie", "Robin", "Riley", "Morgan"]}
+"""First names by the entry's sex (X: names worn either way)."""
 LAST = ["Byrne", "Murphy", "Kelly", "O'Brien", "Walsh", "Ryan", "Doyle", "Nolan", "Keane", "Brennan",
-        "Ni Bhriain", "Lynch", "Quinn", "Farrell", "Healy", "Duffy", "Moran", "Kavanagh"]
+        "Ó Briain", "Lynch", "Quinn", "Farrell", "Healy", "Duffy", "Moran", "Kavanagh"]
+FEMININE_SURNAME = {"Ó Briain": "Ní Bhriain"}
 CLUBS = ["Riverside AC", "Harbour Harriers", "Retro Runners", "", "Parkside RC", "Backwards Club"]
 
 
@@ -300,7 +303,7 @@ def _smooth_noise(n: int, corr: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _race_speed_mps(distance_m: float, rng: np.random.Generator) -> float:
-    """A club runner's backward race pace for a distance (world best pace times 0.55-0.95)."""
+    """A club runner's backward race pace for a distance (world-best speed times 0.5-0.92)."""
     # Backward world-best average speeds, interpolated in log distance.
     d = np.array([100, 200, 400, 800, 1500, 3000, 5000, 10000], dtype=float)
     v = np.array([7.35, 6.34, 5.6, 5.1, 4.98, 4.55, 4.4, 4.24])
@@ -393,7 +396,10 @@ def _entrant(race, index: int, kind: str, rng: np.random.Generator) -> SimRunner
     """An entrant's bib, name, sex, birth year and club; finished until the race says otherwise."""
     sex = str(rng.choice(["F", "M", "M", "F", "X"] if index % 17 else ["X"]))
     birth_year = int(race.gun_time.year - rng.integers(14, 72))
-    name = f"{FIRST[rng.integers(len(FIRST))]} {LAST[rng.integers(len(LAST))]}"
+    # One draw from the same range whatever the sex, so that no other draw of a race depends on the names.
+    first = FIRST[sex][int(rng.integers(22)) % len(FIRST[sex])]
+    last = LAST[rng.integers(len(LAST))]
+    name = f"{first} {FEMININE_SURNAME.get(last, last) if sex == 'F' else last}"
     club = CLUBS[rng.integers(len(CLUBS))]
     return SimRunner(str(101 + index), name, sex, birth_year, club, kind, RunnerTruth(status="finished"))
 
