@@ -67,3 +67,17 @@ def test_the_compass_decides_a_wrong_way_call():
     # A whole race called forward with the compass agreeing is a disqualification, not a doubt.
     all_fwd = np.full(t.size - 1, Direction.FORWARD, np.uint8)
     assert direction_check(t, all_fwd, 0.0, 199.0, race, d, -facing_back).check == "fail"
+
+
+def test_a_race_with_no_known_direction_says_whether_the_track_had_anything_to_tell_it_by():
+    t = np.arange(0.0, 100.0, 1.0)
+    lab = np.full(t.size - 1, Direction.UNKNOWN, np.uint8)
+    race = RaceInfo(name="T", date="2026-06-14", distance_m=400.0, gun_time=GUN)
+    bare = direction_check(t, lab, 0.0, 99.0, race, 4.0 * t)
+    assert bare.check == "unverified" and bare.reason.startswith("nothing in the track tells backward from forward")
+    # A track with cadence whose gait fits either way is not a track without cadence.
+    gait = direction_check(t, lab, 0.0, 99.0, race, 4.0 * t, method="gait")
+    assert gait.check == "unverified"
+    assert gait.reason == "the step rate against speed cannot tell backward from forward over the race: check by other means"
+    both = direction_check(t, lab, 0.0, 99.0, race, 4.0 * t, method="heading+gait+contact")
+    assert both.reason.startswith("the watch's compass, the step rate against speed and ground contact time cannot tell")

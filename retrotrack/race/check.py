@@ -25,6 +25,9 @@ FACING_COVERAGE = 0.5
 """The compass speaks for a wrong-way call when it covers at least this share of the wrong-way time."""
 FACING_BASELINE_M = 6.0
 FACING_CONE_DEG = 60.0
+EVIDENCE_WORDS = {"heading": "the watch's compass", "gait": "the step rate against speed",
+                  "contact": "ground contact time"}
+"""How a reason names each of the detector's methods (DirectionTrack.method, joined by "+")."""
 
 
 @dataclass
@@ -46,8 +49,13 @@ def direction_check(
     race: RaceInfo,
     race_dist_m: np.ndarray,
     facing: np.ndarray | None = None,
+    method: str = "none",
 ) -> DirectionCheck:
     """Share of the known-direction moving time in [start_s, end_s] run in `race.direction`.
+
+    `method` is the detector's (DirectionTrack.method): where the race has no
+    known direction, the reason says whether the track had nothing to tell it
+    by or what it had could not tell.
 
     A share below `min_backward_fraction` fails only with evidence that stands
     up: the runner's gait changed during the race (some of it is called the
@@ -74,7 +82,7 @@ def direction_check(
     frac = good / known if known > 0 else None
     if moving <= 0 or known < UNVERIFIED_BELOW * moving:
         if known <= 0:
-            why = "nothing in the track tells backward from forward (no cadence or heading, or too little of it)"
+            why = _nothing_known(method)
         else:
             why = f"the direction is known for only {100 * known / moving:.0f} % of the moving time"
         return DirectionCheck(frac, "unverified", why, known, moving)
@@ -102,6 +110,15 @@ def direction_check(
     if where:
         reason += " " + " and ".join(where)
     return DirectionCheck(frac, "fail", reason, known, moving)
+
+
+def _nothing_known(method: str) -> str:
+    """Why no moment of the race has a known direction, given the detector's `method`."""
+    words = [EVIDENCE_WORDS[m] for m in method.split("+") if m in EVIDENCE_WORDS]
+    if not words:
+        return "nothing in the track tells backward from forward (no cadence or heading, or too little of it)"
+    said = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"{said} cannot tell backward from forward over the race: check by other means"
 
 
 def facing_evidence(activity: Activity, x: np.ndarray, y: np.ndarray, want: str) -> np.ndarray | None:

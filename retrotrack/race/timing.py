@@ -288,6 +288,8 @@ class _Track:
     cad: np.ndarray
     labels: np.ndarray
     """The direction detector's label per interval."""
+    direction_method: str
+    """Which evidence the detector had (DirectionTrack.method)."""
     dev: np.ndarray | None
     """The watch's own distance, where the file has one."""
     clock: ProgressClock | None
@@ -420,8 +422,8 @@ def _read_track(activity: Activity, t: np.ndarray, x: np.ndarray, y: np.ndarray,
     if onset is not None and not device_speed and not np.isfinite(cad[(t >= onset - STAND_S) & (t <= onset + 30.0)]).any():
         onset, shifts, onset_sd = departure_s(t, x, y, onset), DEPARTURE_SHIFT_S, DEPARTURE_SD_S
     stand = standing_fixes(t, x, y, go_speed, cad, onset, reliable_speed=device_speed)
-    return _Track(activity, t, x, y, dist, speed, cad, directions.direction, dev, clock, device_speed, go_speed,
-                  onset, shifts, onset_sd, stand)
+    return _Track(activity, t, x, y, dist, speed, cad, directions.direction, directions.method, dev, clock,
+                  device_speed, go_speed, onset, shifts, onset_sd, stand)
 
 
 def _lined_up(line: GateGeometry, z: float, c: float) -> bool:
@@ -665,7 +667,7 @@ def _check_and_verdict(timing: RunnerTiming, tr: _Track, race: RaceInfo, n_count
     timing.end_s = end
     race_dist = tr.dist - float(np.interp(start, t, tr.dist))
     timing.direction = direction_check(t, tr.labels, start, end, race, race_dist,
-                                       facing_evidence(tr.activity, tr.x, tr.y, race.direction))
+                                       facing_evidence(tr.activity, tr.x, tr.y, race.direction), tr.direction_method)
     covered = float(np.interp(end, t, race_dist))
     if finished:
         return
