@@ -86,6 +86,7 @@ def analyze(file: Path, json_out: str | None, html_out: str | None, split_m: flo
     """
     from retrotrack.analysis import analysis_to_dict, analyze_file
     from retrotrack.atomic import write_atomic
+    from retrotrack.text import method_words
 
     if json_out == "-" and html_out == "-":
         raise click.UsageError("--json - and --html - cannot both go to stdout")
@@ -111,6 +112,7 @@ def analyze(file: Path, json_out: str | None, html_out: str | None, split_m: flo
             part = getattr(s, name)
             if part.time_s > 0:
                 click.echo(f"  {name:8s} {part.distance_m / 1000:6.2f} km  {_hms(part.time_s):>8s}")
+        click.echo(f"  direction told from: {method_words(analysis.directions.method)}")
 
 
 @cli.command()

@@ -33,7 +33,7 @@ from retrotrack.atomic import write_atomic
 from retrotrack.model import Activity, Direction
 from retrotrack.race.model import STATUSES
 from retrotrack.text import fmt_clock as clock_text
-from retrotrack.text import half_up
+from retrotrack.text import half_up, method_words
 
 if TYPE_CHECKING:
     from retrotrack.analysis import Analysis, LapSummary, Segment, Split, Summary
@@ -186,16 +186,6 @@ def fmt_num(value: float | None, decimals: int = 0, unit: str = "") -> str:
     if value is None or not math.isfinite(value):
         return "–"
     return f"{value:.{decimals}f}{(' ' + unit) if unit else ''}"
-
-
-METHOD_WORDS = {"heading": "device heading", "gait": "cadence and step length", "contact": "ground contact time"}
-
-
-def method_words(method: str) -> str:
-    """The detector's evidence ("heading+gait+contact") as the report says it."""
-    if method == "none":
-        return "none (no signals to tell)"
-    return ", ".join(METHOD_WORDS.get(part, part) for part in method.split("+"))
 
 
 def fmt_date(text: str) -> str:

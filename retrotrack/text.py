@@ -1,4 +1,5 @@
-"""Times and distances as people read them: 7:05, 1:02:03.4, "2.4 km"; and JSON as files hold it.
+"""Times and distances as people read them: 7:05, 1:02:03.4, "2.4 km"; the direction detector's
+evidence in words; and JSON as files hold it.
 
 Every figure is rounded half up on the decimal value as written (21.85 s is 21.9 s), so a
 time reads the same on a page, in a reason and in results.csv.
@@ -38,6 +39,16 @@ def round_m(d: float) -> int:
     """A distance along a race as a reason gives it: to 10 m, to 50 m from a kilometre."""
     step = 10 if d < 1000 else 50
     return int(step * round(max(d, 0.0) / step))
+
+
+METHOD_WORDS = {"heading": "device heading", "gait": "cadence and step length", "contact": "ground contact time"}
+
+
+def method_words(method: str) -> str:
+    """The detector's evidence (DirectionTrack.method, "heading+gait+contact") as reports say it."""
+    if method == "none":
+        return "none (no signals to tell)"
+    return ", ".join(METHOD_WORDS.get(part, part) for part in method.split("+"))
 
 
 def json_text(doc: dict) -> str:

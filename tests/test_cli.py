@@ -66,6 +66,8 @@ def test_analyze_without_output_options_prints_a_summary(session_fit):
     result = run("analyze", path)
     assert result.exit_code == 0
     assert "intervals.fit" in result.output and "backward" in result.output
+    # What the direction was told from, in the report's words.
+    assert result.output.splitlines()[-1].strip().startswith("direction told from: device heading")
 
 
 def test_gzipped_and_upper_case_files_are_read(tmp_path):

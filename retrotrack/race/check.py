@@ -15,7 +15,7 @@ import numpy as np
 from retrotrack.model import Activity, Direction
 from retrotrack.motion import true_runs
 from retrotrack.race.model import RaceInfo
-from retrotrack.text import fmt_clock, round_m
+from retrotrack.text import fmt_clock, method_words, round_m
 
 UNVERIFIED_BELOW = 0.5
 """The direction check is unverified when less than this share of the moving time has a known direction."""
@@ -25,9 +25,6 @@ FACING_COVERAGE = 0.5
 """The compass speaks for a wrong-way call when it covers at least this share of the wrong-way time."""
 FACING_BASELINE_M = 6.0
 FACING_CONE_DEG = 60.0
-EVIDENCE_WORDS = {"heading": "the watch's compass", "gait": "the step rate against speed",
-                  "contact": "ground contact time"}
-"""How a reason names each of the detector's methods (DirectionTrack.method, joined by "+")."""
 
 
 @dataclass
@@ -114,11 +111,9 @@ def direction_check(
 
 def _nothing_known(method: str) -> str:
     """Why no moment of the race has a known direction, given the detector's `method`."""
-    words = [EVIDENCE_WORDS[m] for m in method.split("+") if m in EVIDENCE_WORDS]
-    if not words:
+    if method == "none":
         return "nothing in the track tells backward from forward (no cadence or heading, or too little of it)"
-    said = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-    return f"{said} cannot tell backward from forward over the race: check by other means"
+    return f"{method_words(method)} cannot tell backward from forward over the race: check by other means"
 
 
 def facing_evidence(activity: Activity, x: np.ndarray, y: np.ndarray, want: str) -> np.ndarray | None:
