@@ -163,9 +163,8 @@ def track_config(finish: str, bearing: float, distance_m: float, lanes: int, sta
           --gun-time 2026-06-14T10:00:00+01:00 --out race.toml
     """
     from retrotrack.atomic import write_atomic
-    from retrotrack.race.trackconfig import make_track_config
-
     from retrotrack.errors import ConfigError
+    from retrotrack.race.trackconfig import make_track_config
 
     try:
         text = make_track_config(finish, bearing, distance_m, lanes=lanes, name=name, gun_time=gun_time,

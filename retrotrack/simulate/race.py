@@ -290,6 +290,8 @@ FIRST = {"F": ["Aoife", "Ciara", "Niamh", "Saoirse", "Orla", "Róisín", "Aislin
 LAST = ["Byrne", "Murphy", "Kelly", "O'Brien", "Walsh", "Ryan", "Doyle", "Nolan", "Keane", "Brennan",
         "Ó Briain", "Lynch", "Quinn", "Farrell", "Healy", "Duffy", "Moran", "Kavanagh"]
 FEMININE_SURNAME = {"Ó Briain": "Ní Bhriain"}
+FIRST_NAME_DRAW = 22
+"""A first name is picked by a draw below this, whatever the sex: no other draw of a race depends on the names."""
 CLUBS = ["Riverside AC", "Harbour Harriers", "Retro Runners", "", "Parkside RC", "Backwards Club"]
 
 
@@ -396,8 +398,7 @@ def _entrant(race, index: int, kind: str, rng: np.random.Generator) -> SimRunner
     """An entrant's bib, name, sex, birth year and club; finished until the race says otherwise."""
     sex = str(rng.choice(["F", "M", "M", "F", "X"] if index % 17 else ["X"]))
     birth_year = int(race.gun_time.year - rng.integers(14, 72))
-    # One draw from the same range whatever the sex, so that no other draw of a race depends on the names.
-    first = FIRST[sex][int(rng.integers(22)) % len(FIRST[sex])]
+    first = FIRST[sex][int(rng.integers(FIRST_NAME_DRAW)) % len(FIRST[sex])]
     last = LAST[rng.integers(len(LAST))]
     name = f"{first} {FEMININE_SURNAME.get(last, last) if sex == 'F' else last}"
     club = CLUBS[rng.integers(len(CLUBS))]
