@@ -17,6 +17,7 @@ from retrotrack.race.progress import (
     field_depth_priors,
     fit_marks,
     gps_error_model,
+    lingering_share,
     pass_mark,
     running_median,
 )
@@ -254,3 +255,23 @@ def test_a_watch_recording_every_few_seconds_is_read_between_records_by_its_spee
     assert cubic < 0.4 and cubic < 0.5 * linear
     assert ProgressClock(t_fine, np.maximum(s_fine, 0.0), np.gradient(s_fine, t_fine)).time_at(3.0) == \
         pytest.approx(ProgressClock(t_fine, np.maximum(s_fine, 0.0)).time_at(3.0))  # at 1 Hz, as before
+
+
+def test_how_much_gps_error_lingers_is_learnt_from_standing_fixes():
+    # Half a minute standing still at 1 Hz: an error that jitters from fix to fix is soon gone, a slow
+    # wander is mostly still there 20 s later, and nothing of either is left after several minutes.
+    rng = np.random.default_rng(11)
+    ft = np.arange(30.0)
+    lags = np.array([0.0, 20.0, 600.0])
+
+    def mean_share(corr_s):
+        return np.mean([lingering_share([(ft, gauss_markov(ft.size, 1.0, 3.0, corr_s, rng))], lags)
+                        for _ in range(20)], axis=0)
+
+    jitter, wander = mean_share(1.5), mean_share(300.0)
+    assert jitter[0] == pytest.approx(1.0) and wander[0] == pytest.approx(1.0)
+    assert jitter[1] < 0.2 < 0.4 < wander[1]
+    assert jitter[2] < 0.05 and wander[2] < 0.1
+    # Fixes that never move: the error has not changed at all while standing.
+    assert lingering_share([(ft, np.full(ft.size, 2.0))], lags)[1] > 0.8
+    assert lingering_share([(ft[:8], np.zeros(8))], lags) is None

@@ -13,7 +13,7 @@ from retrotrack.race.model import Gate, RaceInfo
 from retrotrack.race.gates import GateGeometry
 from retrotrack.race.passes import counted_finishes
 from retrotrack.race.progress import MarkObs
-from retrotrack.race import run_race
+from retrotrack.race import run_race, timing
 from retrotrack.race.timing import TRACE_POINTS, _lap_numbers, _median_lap_m, time_activity, watch_distance
 from retrotrack.race.trackconfig import StandardTrack
 from retrotrack.readers import read_activity
@@ -434,6 +434,28 @@ def test_a_gpx_speed_the_watch_recorded_is_its_distance_and_sharpens_the_times(t
         errors[with_speed] = [abs(runs[bib].time_s - want["time_s"]) for bib, want in truth.items()]
     assert max(errors[True]) < 2.0
     assert np.mean(errors[True]) < np.mean(errors[False])
+
+
+@pytest.mark.parametrize("gps_tau_s", [(200.0, 300.0), (1.0, 2.0)])
+def test_the_gps_error_where_a_sprinter_stood_at_the_line_is_taken_off_their_finish(tmp_path, monkeypatch,
+                                                                                  gps_tau_s):
+    # A 100 m in lanes, every track a GPX (positions alone): each runner stands at the start line before
+    # the gun, where the GPS shows its error. A slow wander is still there at the finish 15-25 s later
+    # and comes off the finish; an error that jitters from fix to fix is gone by then and changes little.
+    course = track_course(StandardTrack(53.3051, -6.2182, 352.0), 100, utc(2026, 6, 14, 9, 0))
+    runners = simulate_race(course, 8, seed=3, kinds=["finish"] * 8, gps_tau_s=gps_tau_s)
+    truth = write_race_folder(course, runners, tmp_path, gpx_every=1)
+    carried = run_race(tmp_path / "race.toml", jobs=1)
+    monkeypatch.setattr(timing, "_stand_error_carried", lambda tr, st, sg, gates, times: np.zeros(len(gates)))
+    not_carried = run_race(tmp_path / "race.toml", jobs=1)
+    time_s = {r.bib: r.time_s for r in carried.results}
+    assert all(r.status == "finished" and r.time_source == "gps" for r in carried.results)
+    error = {r.bib: abs(time_s[r.bib] - truth[r.bib]["time_s"]) for r in carried.results}
+    error_before = {r.bib: abs(r.time_s - truth[r.bib]["time_s"]) for r in not_carried.results}
+    if gps_tau_s[0] > 100.0:
+        assert np.mean(list(error.values())) < 0.8 * np.mean(list(error_before.values()))
+    else:
+        assert max(abs(r.time_s - time_s[r.bib]) for r in not_carried.results) < 0.15
 
 
 def test_a_gpx_speed_that_is_only_the_positions_steps_is_no_watch_distance():

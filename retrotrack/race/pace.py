@@ -86,6 +86,16 @@ def pace_stretch(geom: GateGeometry, t, x, y, cr: GateCrossing, window_s: float 
     return sel
 
 
+def race_pace_mps(t, x, y, t_line_s: float, from_s: float = -np.inf) -> float | None:
+    """The runner's pace into a line crossed at `t_line_s`: the median speed over the 30 s before it (from
+    `from_s` on, when they were up to race pace). None with too few fixes to tell."""
+    v = displacement_speed_mps(t, x, y, half_window_s=2.0)
+    before = (t >= max(t_line_s - 30.0, from_s)) & (t <= t_line_s - 2.0) & np.isfinite(v)
+    if before.sum() < 5:
+        return None
+    return float(np.median(v[before]))
+
+
 def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish: bool = False,
                        window_s: float = PACE_WINDOW_S, aligned: np.ndarray | None = None,
                        from_s: float = -np.inf) -> float:
@@ -107,12 +117,8 @@ def race_pace_crossing(geom: GateGeometry, t, x, y, cr: GateCrossing, *, finish:
 
     Only fixes from `from_s` on, when the runner is up to race pace, speak for it.
     """
-    v = displacement_speed_mps(t, x, y, half_window_s=2.0)
-    before = (t >= max(cr.t_s - 30.0, from_s)) & (t <= cr.t_s - 2.0) & np.isfinite(v)
-    if before.sum() < 5:
-        return cr.t_s
-    pace = float(np.median(v[before]))
-    if pace < 1.5:
+    pace = race_pace_mps(t, x, y, cr.t_s, from_s)
+    if pace is None or pace < 1.5:
         return cr.t_s
     sel = pace_stretch(geom, t, x, y, cr, window_s, aligned, from_s)
     if sel is None:

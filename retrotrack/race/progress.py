@@ -69,6 +69,8 @@ GPS_CORR_S = 60.0
 """Typical correlation time of that error (20-120 s)."""
 ERROR_CORR_GRID_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 120.0, 240.0)
 """Correlation times of the GPS error tried when learning it from a runner's own fixes."""
+LINGER_MAX_S = 120.0
+"""The slowest wander of a moving watch's GPS error (see lingering_share)."""
 MIN_WINDOW_FIXES = 6
 """A pass with fewer fixes says too little about how they scatter."""
 SLOW_WANDER_S = 15.0
@@ -408,17 +410,10 @@ def gps_error_model(obs: list[MarkObs]) -> tuple[float, float] | None:
                         if o.fix_t_s is not None and o.fix_marks_m is not None])
 
 
-def error_model(windows: list[tuple[np.ndarray, np.ndarray]], trend: int = 0) -> tuple[float, float] | None:
-    """(sd_m, corr_s) of a track's GPS error, learnt from windows of (time, value) whose true values are
-    a constant (`trend` 0) or a steady pace (`trend` 1): restricted maximum likelihood over
-    ERROR_CORR_GRID_S, the constant or the pace of each window unknown.
-
-    Watches differ: some wander slowly (tens of seconds), some jitter from one fix to the next, and
-    averaging fixes removes the jitter but not the wander. A window of a minute or less shows only the
-    rate of a slow wander, not its size: unless an error correlated over less than SLOW_WANDER_S
-    explains them clearly better (JITTER_EVIDENCE) than any slower one, the answer is the typical
-    GPS_SD_M and GPS_CORR_S. None when the windows hold too few fixes to tell.
-    """
+def _error_loglik(windows: list[tuple[np.ndarray, np.ndarray]], trend: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The restricted log-likelihood of each of ERROR_CORR_GRID_S, and the error variance it implies, from
+    windows of (time, value) whose true values are a constant (`trend` 0) or a steady pace (`trend` 1),
+    the constant or the pace of each window unknown. None when the windows hold too few fixes to tell."""
     windows = [(np.asarray(ft, dtype=float), np.asarray(y, dtype=float)) for ft, y in windows
                if len(ft) >= MIN_WINDOW_FIXES]
     if sum(ft.size - 1 - trend for ft, _ in windows) < 20:
@@ -442,14 +437,51 @@ def error_model(windows: list[tuple[np.ndarray, np.ndarray]], trend: int = 0) ->
         q_sum += np.sum(r**2, axis=1)
         logdet += 2.0 * np.sum(np.log(scale), axis=1) + np.linalg.slogdet(info)[1]
         dof += ft.size - 1 - trend
-    var = q_sum / dof
-    ll = -0.5 * (dof * np.log(var) + logdet)
-    slow = corr[:, 0] >= SLOW_WANDER_S
+    var = np.maximum(q_sum / dof, 1e-6)  # fixes that never move (a synthetic track) have no log of zero
+    return -0.5 * (dof * np.log(var) + logdet), var
+
+
+def error_model(windows: list[tuple[np.ndarray, np.ndarray]], trend: int = 0) -> tuple[float, float] | None:
+    """(sd_m, corr_s) of a track's GPS error, learnt from windows of (time, value) whose true values are
+    a constant (`trend` 0) or a steady pace (`trend` 1): restricted maximum likelihood over
+    ERROR_CORR_GRID_S, the constant or the pace of each window unknown.
+
+    Watches differ: some wander slowly (tens of seconds), some jitter from one fix to the next, and
+    averaging fixes removes the jitter but not the wander. A window of a minute or less shows only the
+    rate of a slow wander, not its size: unless an error correlated over less than SLOW_WANDER_S
+    explains them clearly better (JITTER_EVIDENCE) than any slower one, the answer is the typical
+    GPS_SD_M and GPS_CORR_S. None when the windows hold too few fixes to tell.
+    """
+    fitted = _error_loglik(windows, trend)
+    if fitted is None:
+        return None
+    ll, var = fitted
+    slow = np.asarray(ERROR_CORR_GRID_S) >= SLOW_WANDER_S
     best = int(np.argmax(ll))
     sd = float(np.sqrt(var[best]))
     if slow[best] or (slow.any() and ll[best] - ll[slow].max() < JITTER_EVIDENCE):
         return GPS_SD_M, GPS_CORR_S
     return float(np.clip(sd, *SD_RANGE_M)), float(ERROR_CORR_GRID_S[best])
+
+
+def lingering_share(windows: list[tuple[np.ndarray, np.ndarray]], lags_s: np.ndarray) -> np.ndarray | None:
+    """How much of a track's GPS error is still there `lags_s` later, learnt from windows of fixes whose true
+    values are a constant (the runner standing still): exp(-lag / corr) averaged over ERROR_CORR_GRID_S,
+    each correlation time weighted by how well it explains the windows.
+
+    Half a minute of fixes tells an error that jitters from fix to fix from one that wanders, but hardly
+    a wander of ten seconds from one of a minute, so the answer is a shrunk one rather than a guess
+    (error_model's typical GPS_CORR_S would be right for most watches and far too much for the rest).
+    Nor can it tell a minute from several: a moving watch's error is taken to wander over no more than
+    LINGER_MAX_S. None when the windows hold too few fixes to tell."""
+    fitted = _error_loglik(windows, 0)
+    if fitted is None:
+        return None
+    ll = fitted[0]
+    corr = np.asarray(ERROR_CORR_GRID_S)
+    w = np.where(corr <= LINGER_MAX_S, np.exp(ll - ll.max()), 0.0)
+    lags = np.maximum(np.asarray(lags_s, dtype=float), 0.0)
+    return np.exp(-lags[:, None] / corr[None, :]) @ w / w.sum()
 
 
 def fit_marks(obs: list[MarkObs], anchor: StartAnchor | None = None, rule: DistanceRule | None = None,

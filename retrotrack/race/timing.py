@@ -48,6 +48,7 @@ from retrotrack.race.pace import (
     held_to_pace,
     pace_window_s,
     race_pace_crossing,
+    race_pace_mps,
 )
 from retrotrack.race.passes import (
     NEAR_MISS_M,
@@ -73,6 +74,7 @@ from retrotrack.race.progress import (
     fit_marks,
     gps_error_model,
     independent_distance,
+    lingering_share,
     pass_mark,
     smoothed_across,
 )
@@ -553,6 +555,11 @@ def _finish_passes(tr: _Track, race: RaceInfo, fg: GateGeometry, start: float, r
     return counted, stop_s
 
 
+def _at_pace_s(tr: _Track, st: _Start) -> float:
+    """From when the runner is up to race pace: their start (or setting off) and UP_TO_PACE_S."""
+    return max(st.start_s, tr.onset if tr.onset is not None else st.start_s) + UP_TO_PACE_S
+
+
 def _cross_at_race_pace(tr: _Track, race: RaceInfo, st: _Start, crossings: _Crossings) -> None:
     """Positions alone: each crossing from the runner's pace through the line (see race_pace_crossing)."""
     t, x, y = tr.t, tr.x, tr.y
@@ -562,25 +569,55 @@ def _cross_at_race_pace(tr: _Track, race: RaceInfo, st: _Start, crossings: _Cros
     gates += [(g, c, False) for g, cps in crossings.checkpoints for c in cps]
     aligned = {id(g): aligned_with(g, x, y) for g in {id(g): g for g, _, _ in gates}.values()}
     passes = [PacePass(g, c, last, aligned[id(g)]) for g, c, last in gates]
-    at_pace_s = max(st.start_s, tr.onset if tr.onset is not None else st.start_s) + UP_TO_PACE_S
+    at_pace_s = _at_pace_s(tr, st)
     window_s = pace_window_s(passes, t, x, y, from_s=at_pace_s)
     for p in passes:
         p.crossing.t_s = race_pace_crossing(p.geom, t, x, y, p.crossing, finish=p.finish, window_s=window_s,
                                             aligned=p.aligned, from_s=at_pace_s)
 
 
+def _stand_error_carried(tr: _Track, st: _Start, sg: GateGeometry, gates: list[GateGeometry],
+                         times_s: list[float]) -> np.ndarray:
+    """Seconds each crossing (positions alone) moves per metre of GPS error where the runner stood at the
+    start line, in the order of `gates` and `times_s`.
+
+    Standing still just behind the start line, a runner shows the GPS error there: where it had them, less
+    where they stood (their depth). Much of that error may still be there at a line crossed soon after
+    (the finish of a 100 m is 15-25 s from the gun), how much depending on how the fixes scattered while
+    they stood (progress.lingering_share); its part along that line's bearing puts the GPS crossing early
+    or late by that many metres at the runner's pace. The watch-distance fit does the same with its
+    standing mark (progress.py)."""
+    t_stand = tr.t[tr.stand]
+    lingers = lingering_share([(t_stand, sg.along(tr.x[tr.stand], tr.y[tr.stand]))],
+                              np.asarray(times_s) - float(np.mean(t_stand)))
+    out = np.zeros(len(gates))
+    if lingers is None:
+        return out
+    for i, (g, when) in enumerate(zip(gates, times_s)):
+        if lingers[i] < 0.01:
+            continue
+        pace = race_pace_mps(tr.t, tr.x, tr.y, when, _at_pace_s(tr, st))
+        if pace is not None and pace >= MOVING_SPEED_MPS:
+            out[i] = lingers[i] * (sg.ux * g.ux + sg.uy * g.uy) / pace
+    return out
+
+
 def _depth_model(tr: _Track, race: RaceInfo, st: _Start, sg: GateGeometry | None,
                  crossings: _Crossings) -> DepthModel:
     """The start and each split's time for each depth behind the start line (DEPTH_GRID_M), and how likely
     each depth is from the runner's own track. Times are sharpest from the watch distance (every pass
-    fitted together), else they are the GPS crossings'."""
-    events, gps_times = _split_events(race, crossings)
+    fitted together), else they are the GPS crossings', less what the GPS error where the runner stood at
+    the start line still adds to them."""
+    events, gps_times, gates = _split_events(race, crossings)
     event_s = np.repeat(np.asarray(gps_times, dtype=float).reshape(-1, 1), DEPTH_GRID_M.size, axis=1)
     fitted = _fit_passes(tr, race, st, sg, crossings) if tr.clock is not None else None
     fit = fitted.fit if fitted is not None else None
     if fit is not None:
         finish_clock = held_to_pace(tr.clock, crossings.finishes[-1].t_s) if crossings.finished else tr.clock
         event_s = _fitted_event_times(tr.clock, finish_clock, fitted, events, gps_times)
+    elif st.z_stand is not None and sg is not None and tr.stand is not None:
+        carried = _stand_error_carried(tr, st, sg, gates, gps_times)
+        event_s = event_s + np.outer(carried, st.z_stand + DEPTH_GRID_M)
     if crossings.stop_s is not None:
         last = len(crossings.finishes) - 1
         event_s[last] = np.minimum(event_s[last], crossings.stop_s)
@@ -593,21 +630,26 @@ def _depth_model(tr: _Track, race: RaceInfo, st: _Start, sg: GateGeometry | None
     return DepthModel(loglik, start_s, event_s, events, tr.onset, st.anchor_kind or "none", tr.onset_sd)
 
 
-def _split_events(race: RaceInfo, crossings: _Crossings) -> tuple[list[SplitEvent], list[float]]:
-    """Each counted finish crossing (a lap, or the finish) and checkpoint crossing, with its GPS time."""
+def _split_events(race: RaceInfo, crossings: _Crossings
+                  ) -> tuple[list[SplitEvent], list[float], list[GateGeometry]]:
+    """Each counted finish crossing (a lap, or the finish) and checkpoint crossing, with its GPS time and
+    its line."""
     n_laps = race.finish_crossings
     events: list[SplitEvent] = []
     gps_times: list[float] = []
+    gates: list[GateGeometry] = []
     for k, c in enumerate(crossings.finishes, start=1):
         last = crossings.finished and k == n_laps
         d = race.distance_m if last else (race.distance_m - (n_laps - k) * race.lap_m if race.lap_m else None)
         events.append(SplitEvent("finish" if last else f"lap {k}", d, last))
         gps_times.append(c.t_s)
+        gates.append(crossings.finish_gate)
     for g, cps in crossings.checkpoints:
         for k, c in enumerate(cps, start=1):
             events.append(SplitEvent(g.name if len(cps) == 1 else f"{g.name} ({k})", None))
             gps_times.append(c.t_s)
-    return events, gps_times
+            gates.append(g)
+    return events, gps_times, gates
 
 
 def _fitted_event_times(clock: ProgressClock, finish_clock: ProgressClock, fitted: _PassFit,
