@@ -593,10 +593,11 @@ def _stand_error_carried(tr: _Track, st: _Start, sg: GateGeometry, gates: list[G
     out = np.zeros(len(gates))
     if lingers is None:
         return out
+    at_pace_s = _at_pace_s(tr, st)
     for i, (g, when) in enumerate(zip(gates, times_s)):
         if lingers[i] < 0.01:
             continue
-        pace = race_pace_mps(tr.t, tr.x, tr.y, when, _at_pace_s(tr, st))
+        pace = race_pace_mps(tr.t, tr.x, tr.y, when, at_pace_s)
         if pace is not None and pace >= MOVING_SPEED_MPS:
             out[i] = lingers[i] * (sg.ux * g.ux + sg.uy * g.uy) / pace
     return out
