@@ -22,6 +22,7 @@ Targets: median <= 0.4 s, p95 <= 1.2 s, statuses exact, 150 runners <= 15 s on 2
 The GPS error is drawn per runner as a horizontal RMS error of 2-5 m (each axis
 carries 1/sqrt(2) of it), the way a receiver's accuracy is quoted. `--gps-error 2.83,7.07` is the harsher
 world with 2-5 m on each axis.
+`--pace 0.5,0.92` draws a faster field than the club one (0.42-0.78 of the backward world-best speed).
 `--gps-tau 1,2` (or 5,15) checks the same races with GPS error that changes from fix to fix;
 `--stop-at-finish` with every finisher stopping their watch at the line, `--start-at-line` with every
 starter starting it at the start line, `--gpx-speed` with the GPX tracks carrying the watch's speed.
@@ -45,7 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retrotrack.race import run_race, write_race_outputs  # noqa: E402
 from retrotrack.race.trackconfig import StandardTrack  # noqa: E402
-from retrotrack.simulate.race import road_loop_course, simulate_race, track_course, utc, write_race_folder  # noqa: E402
+from retrotrack.simulate.race import (  # noqa: E402
+    CLUB_PACE_OF_BEST, road_loop_course, simulate_race, track_course, utc, write_race_folder)
 
 TRACK = StandardTrack(53.3051, -6.2182, 352.0)
 GUN = utc(2026, 6, 14, 9, 0)
@@ -156,13 +158,18 @@ def main() -> int:
                     help="distance of the 150-runner race that is timed end to end (10000: the longest standard)")
     ap.add_argument("--gpx-speed", action="store_true",
                     help="GPX tracks carry the watch's speed (as Apple Health's and some Garmin GPX do)")
+    ap.add_argument("--pace", default=",".join(f"{v:g}" for v in CLUB_PACE_OF_BEST), metavar="LO,HI",
+                    help="race pace as a share of the backward world-best speed, drawn per runner from LO to HI "
+                         "(default: a club field)")
     ap.add_argument("--gps-error", default="2,5", metavar="LO,HI",
                     help="horizontal RMS GPS error, drawn per runner from LO to HI metres (default 2,5)")
     a = ap.parse_args()
     gps_tau = lo_hi(ap, "--gps-tau", a.gps_tau, "seconds")
     gps_axis_m = tuple(v / math.sqrt(2.0) for v in lo_hi(ap, "--gps-error", a.gps_error, "metres"))
-    world = dict(gps_tau_s=gps_tau, gps_sigma_m=gps_axis_m)
-    print(f"GPS error {a.gps_error.replace(',', '-')} m horizontal RMS, correlated over {a.gps_tau.replace(',', '-')} s")
+    pace = lo_hi(ap, "--pace", a.pace, "shares of the world-best speed")
+    world = dict(gps_tau_s=gps_tau, gps_sigma_m=gps_axis_m, pace_of_best=pace)
+    print(f"GPS error {a.gps_error.replace(',', '-')} m horizontal RMS, correlated over {a.gps_tau.replace(',', '-')} s; "
+          f"race pace {a.pace.replace(',', '-')} of the backward world-best speed")
     all_err, all_fin, all_one_fix, all_status, all_by_file = [], [], [], [], {}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(a.keep or tmp)

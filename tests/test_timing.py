@@ -408,32 +408,35 @@ def test_the_lap_length_is_the_median_gap_between_passes_of_one_line():
     assert _median_lap_m(_marks(0, "finish", [10.0])) is None
 
 
-def _gpx_race(tmp_path, speed_in_gpx: bool):
+def _gpx_race(tmp_path, seed: int, speed_in_gpx: bool):
     """Eight finishers of a 1500 m on the track, every track a GPX, timed; the truth, and the runners."""
     course = track_course(StandardTrack(53.3051, -6.2182, 352.0), 1500, utc(2026, 6, 14, 9, 0))
-    runners = simulate_race(course, 8, seed=4, kinds=["finish"] * 8, warmup_s=(60.0, 90.0))
-    folder = tmp_path / ("speed" if speed_in_gpx else "plain")
+    runners = simulate_race(course, 8, seed=seed, kinds=["finish"] * 8, warmup_s=(60.0, 90.0))
+    folder = tmp_path / f"{seed}-{'speed' if speed_in_gpx else 'plain'}"
     truth = write_race_folder(course, runners, folder, gpx_every=1, speed_in_gpx=speed_in_gpx)
     return folder, run_race(folder / "race.toml", jobs=1), truth, runners
 
 
-def test_a_gpx_speed_the_watch_recorded_is_its_distance_and_sharpens_the_times(tmp_path):
-    errors = {}
-    for with_speed in (False, True):
-        folder, result, truth, runners = _gpx_race(tmp_path, with_speed)
-        act = read_activity(folder / "tracks" / "101.gpx")
-        x, y = LocalProjection(53.3051, -6.2182).to_xy(act.lat_deg, act.lon_deg)
-        dev = watch_distance(act, act.t_s, x, y)
-        assert (dev is not None) == with_speed
-        if with_speed:
-            # The integral of the watch's speed: what the same watch's FIT distance channel would say.
-            watch_m = runners[0].distance_m
-            assert dev[-1] - dev[0] == pytest.approx(watch_m[-1] - watch_m[0], rel=0.005)
-        runs = {r.bib: r for r in result.results}
-        assert all(runs[bib].status == "finished" for bib in truth)
-        errors[with_speed] = [abs(runs[bib].time_s - want["time_s"]) for bib, want in truth.items()]
-    assert max(errors[True]) < 2.0
-    assert np.mean(errors[True]) < np.mean(errors[False])
+def test_a_gpx_speed_the_watch_recorded_is_its_distance_and_sharpens_the_finishes(tmp_path):
+    # Three races, so that a few runners' GPS luck at the line does not decide: at club pace a GPS
+    # offset of 4 m at the finish is more than a second either way.
+    errors = {False: [], True: []}
+    for seed in (1, 2, 3):
+        for with_speed in (False, True):
+            folder, result, truth, runners = _gpx_race(tmp_path, seed, with_speed)
+            act = read_activity(folder / "tracks" / "101.gpx")
+            x, y = LocalProjection(53.3051, -6.2182).to_xy(act.lat_deg, act.lon_deg)
+            dev = watch_distance(act, act.t_s, x, y)
+            assert (dev is not None) == with_speed
+            if with_speed:
+                # The integral of the watch's speed: what the same watch's FIT distance channel would say.
+                watch_m = runners[0].distance_m
+                assert dev[-1] - dev[0] == pytest.approx(watch_m[-1] - watch_m[0], rel=0.005)
+            runs = {r.bib: r for r in result.results}
+            assert all(runs[bib].status == "finished" for bib in truth)
+            errors[with_speed] += [abs(runs[bib].start_s + runs[bib].time_s - want["finish_s"])
+                                   for bib, want in truth.items()]
+    assert np.mean(errors[True]) < 0.85 * np.mean(errors[False])
 
 
 @pytest.mark.parametrize("gps_tau_s", [(200.0, 300.0), (1.0, 2.0)])
@@ -442,20 +445,27 @@ def test_the_gps_error_where_a_sprinter_stood_at_the_line_is_taken_off_their_fin
     # A 100 m in lanes, every track a GPX (positions alone): each runner stands at the start line before
     # the gun, where the GPS shows its error. A slow wander is still there at the finish 15-25 s later
     # and comes off the finish; an error that jitters from fix to fix is gone by then and changes little.
+    # Two heats of eight, so that one heat's GPS luck does not decide.
     course = track_course(StandardTrack(53.3051, -6.2182, 352.0), 100, utc(2026, 6, 14, 9, 0))
-    runners = simulate_race(course, 8, seed=3, kinds=["finish"] * 8, gps_tau_s=gps_tau_s)
-    truth = write_race_folder(course, runners, tmp_path, gpx_every=1)
-    carried = run_race(tmp_path / "race.toml", jobs=1)
-    monkeypatch.setattr(timing, "_stand_error_carried", lambda tr, st, sg, gates, times: np.zeros(len(gates)))
-    not_carried = run_race(tmp_path / "race.toml", jobs=1)
-    time_s = {r.bib: r.time_s for r in carried.results}
-    assert all(r.status == "finished" and r.time_source == "gps" for r in carried.results)
-    error = {r.bib: abs(time_s[r.bib] - truth[r.bib]["time_s"]) for r in carried.results}
-    error_before = {r.bib: abs(r.time_s - truth[r.bib]["time_s"]) for r in not_carried.results}
+    stand_error_carried = timing._stand_error_carried
+    error, error_before, moved = [], [], []
+    for seed in (1, 2):
+        folder = tmp_path / str(seed)
+        runners = simulate_race(course, 8, seed=seed, kinds=["finish"] * 8, gps_tau_s=gps_tau_s)
+        truth = write_race_folder(course, runners, folder, gpx_every=1)
+        monkeypatch.setattr(timing, "_stand_error_carried", stand_error_carried)
+        carried = run_race(folder / "race.toml", jobs=1)
+        monkeypatch.setattr(timing, "_stand_error_carried", lambda tr, st, sg, gates, times: np.zeros(len(gates)))
+        not_carried = run_race(folder / "race.toml", jobs=1)
+        time_s = {r.bib: r.time_s for r in carried.results}
+        assert all(r.status == "finished" and r.time_source == "gps" for r in carried.results)
+        error += [abs(time_s[r.bib] - truth[r.bib]["time_s"]) for r in carried.results]
+        error_before += [abs(r.time_s - truth[r.bib]["time_s"]) for r in not_carried.results]
+        moved += [abs(r.time_s - time_s[r.bib]) for r in not_carried.results]
     if gps_tau_s[0] > 100.0:
-        assert np.mean(list(error.values())) < 0.8 * np.mean(list(error_before.values()))
+        assert np.mean(error) < 0.85 * np.mean(error_before)
     else:
-        assert max(abs(r.time_s - time_s[r.bib]) for r in not_carried.results) < 0.15
+        assert max(moved) < 0.15
 
 
 def test_a_gpx_speed_that_is_only_the_positions_steps_is_no_watch_distance():

@@ -47,6 +47,10 @@ OVER_THE_LINE_SHARE = 0.1
 DEVICE_SPEED_SD_MPS = 0.1
 DEVICE_SPEED_TAU_S = 3.0
 """The watch's Doppler speed error: a Gauss-Markov process (a receiver's velocity filter)."""
+CLUB_PACE_OF_BEST = (0.42, 0.78)
+"""A club field's backward race pace as a share of the backward world-best speed for the distance, from the back
+of the field to the front: a 1500 m in 12:00 to 6:25, a 5000 m in 45 min to 24 min. Forward club fields span
+about the same shares of their world records (a 5 km in 18 to 30 min against 12:35)."""
 
 # Gait codes of the fine simulation.
 STAND, WALK, JOG, BACK, FWD = 0, 1, 2, 3, 4
@@ -304,13 +308,14 @@ def _smooth_noise(n: int, corr: int, rng: np.random.Generator) -> np.ndarray:
     return s / sd
 
 
-def _race_speed_mps(distance_m: float, rng: np.random.Generator) -> float:
-    """A club runner's backward race pace for a distance (world-best speed times 0.5-0.92)."""
+def _race_speed_mps(distance_m: float, rng: np.random.Generator, pace_of_best: tuple[float, float]) -> float:
+    """A club runner's backward race pace for a distance: the world-best speed times a share drawn from
+    `pace_of_best`."""
     # Backward world-best average speeds, interpolated in log distance.
     d = np.array([100, 200, 400, 800, 1500, 3000, 5000, 10000], dtype=float)
     v = np.array([7.35, 6.34, 5.6, 5.1, 4.98, 4.55, 4.4, 4.24])
     best = float(np.interp(np.log(distance_m), np.log(d), v))
-    return best * rng.uniform(0.5, 0.92)
+    return best * rng.uniform(*pace_of_best)
 
 
 class _Pieces:
@@ -476,15 +481,17 @@ def simulate_runner(
     gps_tau_s: tuple[float, float] = (20.0, 120.0),
     heading_share: float = 0.5,
     warmup_s: tuple[float, float] = (150.0, 400.0),
+    pace_of_best: tuple[float, float] = CLUB_PACE_OF_BEST,
 ) -> SimRunner:
-    """One runner of `course`: records at 1 Hz and the truth. The gun is at 0."""
+    """One runner of `course`: records at 1 Hz and the truth. The gun is at 0. Their race pace is a share of the
+    backward world-best speed drawn from `pace_of_best`."""
     race = course.race
     D = race.distance_m
     runner = _entrant(race, index, kind, rng)
     if kind == "dns":
         runner.truth = RunnerTruth(status="dns")
         return runner
-    v_base = _race_speed_mps(D, rng)
+    v_base = _race_speed_mps(D, rng, pace_of_best)
     up = _line_up(course, index, rng)
     q_start = course.start_q_m[up.lane]
     q_finish = q_start + D
